@@ -1,0 +1,11 @@
+/** The layer registry, in rendering order. Adding a layer = one chart module + one line here. */
+import { baselineLayer } from '../charts/baseline';
+import { gitopsLayer, hubOutput } from '../charts/gitops';
+import { inferenceLayer } from '../charts/inference';
+import { monitoringLayer } from '../charts/monitoring';
+import { ollamaLayer } from '../charts/ollama';
+import { FleetOutput, LayerDefinition } from './layer';
+
+export const LAYERS: readonly LayerDefinition[] = [baselineLayer, inferenceLayer, ollamaLayer, monitoringLayer, gitopsLayer];
+
+export const FLEET_OUTPUTS: readonly FleetOutput[] = [hubOutput];

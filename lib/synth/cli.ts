@@ -1,0 +1,139 @@
+/**
+ * The synth command: parse arguments, load and validate the inventory and catalogues, render every site
+ * (one cdk8s App per site), check, then write atomically. Any error prints one message and exits non-zero
+ * with the output untouched.
+ */
+import { resolve } from 'node:path';
+import { formatMiB } from '../capacity';
+import { loadCatalog } from '../catalog';
+import { InputError } from '../errors';
+import { loadInventory } from '../inventory/load';
+import { renderFleet } from './fleet';
+import { SiteSummary } from './render';
+import { writeOutput } from './writer';
+
+export interface SynthOptions {
+  readonly sitesDir: string;
+  readonly outDir: string;
+  /** Render only these sites and touch nothing else in the output. */
+  readonly only: readonly string[];
+  /** Worker threads; 0 = automatic. */
+  readonly jobs: number;
+  readonly quiet: boolean;
+}
+
+const USAGE = `usage: npm run synth -- [--site NAME]... [--sites DIR] [--out DIR] [--jobs N] [--quiet]
+  --site NAME   render only this site (repeatable); nothing outside dist/NAME/ is touched
+  --sites DIR   inventory folder (default: sites)
+  --out DIR     output folder (default: dist, or $CDK8S_OUTDIR)
+  --jobs N      worker threads (default: automatic)
+  --quiet       print only the totals`;
+
+export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): SynthOptions {
+  let sitesDir = 'sites';
+  let outDir = env.CDK8S_OUTDIR || 'dist';
+  const only: string[] = [];
+  let jobs = 0;
+  let quiet = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${arg} needs a value`);
+      return v;
+    };
+    switch (arg) {
+      case '--site':
+        only.push(value());
+        break;
+      case '--sites':
+        sitesDir = value();
+        break;
+      case '--out':
+        outDir = value();
+        break;
+      case '--jobs':
+        jobs = Number(value());
+        if (!Number.isInteger(jobs) || jobs < 0) throw new UsageError(`--jobs must be a whole number, got ${argv[i]}`);
+        break;
+      case '--quiet':
+        quiet = true;
+        break;
+      case '--help':
+      case '-h':
+        throw new UsageError('');
+      default:
+        throw new UsageError(`unknown argument "${arg}"`);
+    }
+  }
+  return { sitesDir: resolve(sitesDir), outDir: resolve(outDir), only, jobs, quiet };
+}
+
+export class UsageError extends Error {}
+
+export interface SynthResult {
+  readonly summaries: readonly SiteSummary[];
+  readonly written: number;
+  readonly removed: number;
+  readonly unchanged: number;
+}
+
+export async function synth(options: SynthOptions): Promise<SynthResult> {
+  const loaded = loadInventory(options.sitesDir);
+  for (const name of options.only) {
+    if (!loaded.some((l) => l.site.name === name)) {
+      throw new InputError(options.sitesDir, '--site', name, 'is not a site of this inventory', `use one of: ${loaded.map((l) => l.site.name).slice(0, 20).join(', ')}`);
+    }
+  }
+  const catalog = loadCatalog(process.cwd());
+  const selected = options.only.length ? loaded.filter((l) => options.only.includes(l.site.name)) : loaded;
+  const rendered = await renderFleet(selected, loaded, catalog, { jobs: options.jobs, partial: options.only.length > 0 });
+  const result = writeOutput(options.outDir, rendered.files, options.only.length ? { onlyDirs: options.only } : {});
+  return { summaries: rendered.summaries, ...result };
+}
+
+function printSummary(result: SynthResult, options: SynthOptions, ms: number): void {
+  const lines: string[] = [];
+  if (!options.quiet && result.summaries.length <= 50) {
+    for (const s of result.summaries) {
+      const layers = s.layers.map((l) => `${l.layer} ${l.objects}`).join(', ');
+      lines.push(
+        `${s.site}: ${layers} objects | requests cpu ${s.requests.cpuMillicores}m of ${s.allocatable.cpuMillicores}m, ` +
+          `memory ${formatMiB(s.requests.memoryMiB)} of ${formatMiB(s.allocatable.memoryMiB)}`,
+      );
+    }
+  }
+  lines.push(
+    `synth: ${result.summaries.length} site(s) in ${ms} ms → ${options.outDir}: ${result.written} file(s) written, ` +
+      `${result.removed} removed, ${result.unchanged} unchanged`,
+  );
+  console.log(lines.join('\n'));
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const started = Date.now();
+  let options: SynthOptions;
+  try {
+    options = parseArgs(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(err.message ? `error: ${err.message}\n${USAGE}` : USAGE);
+      return err.message ? 2 : 0;
+    }
+    throw err;
+  }
+  try {
+    const result = await synth(options);
+    printSummary(result, options, Date.now() - started);
+    return 0;
+  } catch (err) {
+    if (err instanceof InputError) {
+      console.error(`error: ${err.message}`);
+      console.error('dist/ was left unchanged.');
+      return 1;
+    }
+    console.error(`error: synthesis failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    console.error('dist/ was left unchanged.');
+    return 1;
+  }
+}

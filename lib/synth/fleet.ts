@@ -1,0 +1,97 @@
+/**
+ * Renders a set of sites, sequentially or on worker threads. Both paths run the same `renderSite` on the
+ * same inputs and return files in the same order, so their output is byte-identical (a test checks it).
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { LoadedSite } from '../inventory/load';
+import { FLEET_OUTPUTS } from '../layers';
+import { Catalog } from '../site';
+import { RenderedFile, renderSite, SiteSummary } from './render';
+
+export interface FleetRender {
+  readonly files: RenderedFile[];
+  readonly summaries: SiteSummary[];
+}
+
+export interface RenderOptions {
+  /** Worker threads; 0 = automatic (threads only pay off beyond a few dozen sites). */
+  readonly jobs: number;
+  /** Rendering only some sites (`--site`): fleet-level outputs (the hub) are not rendered. */
+  readonly partial: boolean;
+}
+
+/** Sites per worker below which threads cost more than they save (worker start ≈ module load time). */
+const MIN_SITES_PER_WORKER = 40;
+
+export function workerScript(): string {
+  return join(__dirname, 'synth-worker.js');
+}
+
+export function renderSequential(sites: readonly LoadedSite[], catalog: Catalog): FleetRender {
+  const files: RenderedFile[] = [];
+  const summaries: SiteSummary[] = [];
+  for (const s of sites) {
+    const r = renderSite({ site: s.site, file: s.file, catalog });
+    files.push(...r.files);
+    summaries.push(r.summary);
+  }
+  return { files, summaries };
+}
+
+interface WorkerReply {
+  readonly ok: boolean;
+  readonly rendered?: FleetRender;
+  readonly error?: { readonly name: string; readonly message: string; readonly stack?: string; readonly input?: unknown };
+}
+
+function renderOnWorkers(sites: readonly LoadedSite[], catalog: Catalog, workers: number): Promise<FleetRender> {
+  // Contiguous chunks keep the output order trivially equal to the sequential order.
+  const size = Math.ceil(sites.length / workers);
+  const chunks = Array.from({ length: workers }, (_, i) => sites.slice(i * size, (i + 1) * size)).filter((c) => c.length);
+  return Promise.all(
+    chunks.map(
+      (chunk) =>
+        new Promise<FleetRender>((resolvePromise, reject) => {
+          const worker = new Worker(workerScript(), { workerData: { sites: chunk, catalog } });
+          worker.once('message', (reply: WorkerReply) => {
+            if (reply.ok && reply.rendered) resolvePromise(reply.rendered);
+            else reject(rebuildError(reply.error));
+            void worker.terminate();
+          });
+          worker.once('error', reject);
+        }),
+    ),
+  ).then((parts) => ({ files: parts.flatMap((p) => p.files), summaries: parts.flatMap((p) => p.summaries) }));
+}
+
+function rebuildError(e: WorkerReply['error']): Error {
+  if (!e) return new Error('worker failed without an error');
+  if (e.name === 'InputError' && e.input) {
+    // Keep InputError semantics (one clear message, exit 1) across the thread boundary.
+    const { InputError } = require('../errors') as typeof import('../errors');
+    const i = e.input as { file: string; field: string; value: unknown; problem: string; fix: string };
+    return new InputError(i.file, i.field, i.value, i.problem, i.fix);
+  }
+  const err = new Error(e.message);
+  err.stack = e.stack;
+  return err;
+}
+
+export async function renderFleet(
+  selected: readonly LoadedSite[],
+  all: readonly LoadedSite[],
+  catalog: Catalog,
+  options: RenderOptions,
+): Promise<FleetRender> {
+  const auto = Math.min(availableParallelism(), Math.floor(selected.length / MIN_SITES_PER_WORKER));
+  const jobs = options.jobs > 0 ? options.jobs : auto;
+  const useWorkers = jobs > 1 && existsSync(workerScript());
+  const rendered = useWorkers ? await renderOnWorkers(selected, catalog, jobs) : renderSequential(selected, catalog);
+  if (!options.partial) {
+    for (const output of FLEET_OUTPUTS) rendered.files.push(...output(all, catalog));
+  }
+  return rendered;
+}
