@@ -4,6 +4,7 @@
  */
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { HelmRelease } from './helm';
 import { LoadedSite } from './inventory/load';
 import { Site } from './inventory/schema';
 import { NamespaceSpec } from './namespaces';
@@ -18,6 +19,13 @@ export interface LayerDefinition {
   readonly namespaces: (site: Site) => readonly NamespaceSpec[];
   /** Builds the layer's chart. `layers` is the whole registry (the baseline layer needs every namespace). */
   readonly build: (scope: Construct, ctx: SiteContext, layers: readonly LayerDefinition[]) => Chart;
+  /** Helm charts the layer needs, installed by the gitops layer as Argo CD Applications. */
+  readonly helmReleases?: (ctx: SiteContext) => readonly HelmRelease[];
+}
+
+/** Every Helm release the enabled layers of a site need, in registry order. */
+export function siteHelmReleases(ctx: SiteContext, layers: readonly LayerDefinition[]): HelmRelease[] {
+  return layers.filter((l) => l.enabled(ctx.site) && l.helmReleases).flatMap((l) => l.helmReleases?.(ctx) ?? []);
 }
 
 /** Namespaces of every enabled layer of a site, in registry order. */
