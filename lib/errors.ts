@@ -2,6 +2,9 @@
  * One error type for every bad input the user can fix (inventory, Modelfile, model metadata): it names the
  * file, the field, the value and the fix, so the synth CLI can print exactly one actionable line.
  */
+/** Marks a required value that is absent (printed as `(missing)`). */
+export const MISSING = Symbol('missing');
+
 export class InputError extends Error {
   constructor(
     /** Path of the offending file, relative to the repository where possible. */
@@ -22,7 +25,7 @@ export class InputError extends Error {
 
 /** Short, single-line rendering of a value for error messages. */
 export function describeValue(value: unknown): string {
-  if (value === undefined) return '(missing)';
+  if (value === undefined || value === MISSING) return '(missing)';
   const text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

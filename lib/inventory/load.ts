@@ -4,10 +4,10 @@
  * 3,000-site inventory validates in well under a second.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import * as yaml from 'js-yaml';
 import { z } from 'zod';
-import { InputError } from '../errors';
+import { InputError, MISSING } from '../errors';
 import { Site, SiteSchema } from './schema';
 
 export interface LoadedSite {
@@ -57,7 +57,7 @@ export function parseSiteFile(path: string, text: string = readFileSync(path, 'u
     throw new InputError(
       file,
       line ? `line ${line}, column ${col}` : 'YAML',
-      undefined,
+      line ? text.split('\n')[line - 1] : undefined,
       `YAML syntax error: ${e.reason ?? e.message}`,
       'fix the indentation or quoting at that position (the file must be plain YAML)',
     );
@@ -68,10 +68,6 @@ export function parseSiteFile(path: string, text: string = readFileSync(path, 'u
   const result = SiteSchema.safeParse(raw);
   if (!result.success) throw zodIssueToError(file, raw, result.error.issues[0], result.error.issues.length);
   const site = result.data;
-  const expected = `${site.name}.yaml`;
-  if (!path.endsWith(`/${expected}`) && path !== expected) {
-    throw new InputError(file, 'name', site.name, `does not match the file name`, `rename the file to ${expected} or set name to the file's base name`);
-  }
   const firstServer = site.nodes.findIndex((n) => n.role === 'server');
   if (firstServer !== 0) {
     throw new InputError(file, 'nodes[0].role', site.nodes[0].role, 'is not "server"', 'list a K3s server node first: it initialises the cluster');
@@ -105,6 +101,9 @@ export function loadInventory(dir: string): LoadedSite[] {
       throw new InputError(file, 'name', site.name, `is already the name of the site in ${other}`, 'site names must be unique across the fleet: rename one of them');
     }
     names.set(site.name, file);
+    if (basename(file) !== `${site.name}.yaml`) {
+      throw new InputError(file, 'name', site.name, 'does not match the file name', `rename the file to ${site.name}.yaml or set name to "${basename(file, '.yaml')}"`);
+    }
     site.nodes.forEach((n, i) => {
       const owner = ips.get(n.ip);
       if (owner) {
@@ -175,7 +174,7 @@ function zodIssueToError(file: string, raw: unknown, issue: Issue, total: number
   const field = formatPath(issue.path);
   const value = valueAt(raw, issue.path);
   if (issue.code === 'invalid_type' && value === undefined) {
-    return new InputError(file, field, undefined, `is required but missing${more}`, `add "${String(issue.path[issue.path.length - 1])}" (${issue.expected})`);
+    return new InputError(file, field, MISSING, `is required but missing${more}`, `add "${String(issue.path[issue.path.length - 1])}" (${issue.expected})`);
   }
   if (issue.code === 'invalid_value') {
     const options = issue.values.map((v) => JSON.stringify(v)).join(', ');
@@ -187,5 +186,6 @@ function zodIssueToError(file: string, raw: unknown, issue: Issue, total: number
   if (issue.code === 'too_small' || issue.code === 'too_big') {
     return new InputError(file, field, value, `is out of range: ${issue.message}${more}`, 'use a value within the documented range (see schemas/site.schema.json)');
   }
-  return new InputError(file, field, value, `is invalid${more}`, `it ${issue.message}`);
+  const problem = issue.code === 'invalid_format' ? 'has the wrong format' : 'is invalid';
+  return new InputError(file, field, value, `${problem}${more}`, `it ${issue.message}`);
 }

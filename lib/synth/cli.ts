@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { formatMiB } from '../capacity';
 import { loadCatalog } from '../catalog';
 import { InputError } from '../errors';
-import { loadInventory } from '../inventory/load';
+import { displayPath, loadInventory } from '../inventory/load';
 import { renderFleet } from './fleet';
 import { SiteSummary } from './render';
 import { writeOutput } from './writer';
@@ -122,6 +122,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     throw err;
   }
+  const untouched = `${displayPath(options.outDir)}/ was left unchanged.`;
   try {
     const result = await synth(options);
     printSummary(result, options, Date.now() - started);
@@ -129,11 +130,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (err) {
     if (err instanceof InputError) {
       console.error(`error: ${err.message}`);
-      console.error('dist/ was left unchanged.');
+      console.error(untouched);
       return 1;
     }
     console.error(`error: synthesis failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-    console.error('dist/ was left unchanged.');
+    console.error(untouched);
     return 1;
   }
 }

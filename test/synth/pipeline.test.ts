@@ -1,0 +1,141 @@
+/**
+ * The synth pipeline as a user runs it: the built CLI on real inventories, checked for determinism,
+ * no-op re-runs, atomicity on failure, --site isolation, removal of deleted sites, and byte-identical
+ * output between the sequential and the worker-thread paths.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { listFiles } from '../../lib/synth/writer';
+
+const ROOT = process.cwd();
+
+function run(args: string[]): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(ROOT, '.build/main.js'), ...args], { cwd: ROOT, encoding: 'utf8' });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Path → content and mtime of every file under a folder. */
+function snapshot(dir: string): Map<string, { content: string; mtimeMs: number; ino: number }> {
+  const out = new Map<string, { content: string; mtimeMs: number; ino: number }>();
+  for (const f of listFiles(dir)) {
+    const st = statSync(join(dir, f));
+    out.set(f, { content: readFileSync(join(dir, f), 'utf8'), mtimeMs: st.mtimeMs, ino: st.ino });
+  }
+  return out;
+}
+
+function contents(snap: Map<string, { content: string }>): Record<string, string> {
+  return Object.fromEntries([...snap].map(([k, v]) => [k, v.content]));
+}
+
+describe('synth pipeline (built CLI)', () => {
+  let work: string;
+  beforeAll(() => {
+    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT });
+    work = mkdtempSync(join(tmpdir(), 'synth-'));
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('renders every sample site into <out>/<site>/<layer>.k8s.yaml', () => {
+    const out = join(work, 'first');
+    const r = run(['--out', out]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    for (const site of ['factory-floor', 'warehouse', 'office']) {
+      expect(existsSync(join(out, site, 'baseline.k8s.yaml'))).toBe(true);
+    }
+    expect(r.stdout).toMatch(/factory-floor: baseline \d+/);
+    expect(r.stdout).toMatch(/requests cpu \d+m of \d+m, memory/);
+  });
+
+  it('is deterministic, and a re-run with no change writes nothing (content, inode and mtime kept)', () => {
+    const a = join(work, 'det-a');
+    const b = join(work, 'det-b');
+    expect(run(['--out', a]).status).toBe(0);
+    expect(run(['--out', b]).status).toBe(0);
+    expect(contents(snapshot(a))).toEqual(contents(snapshot(b)));
+
+    const before = snapshot(a);
+    const again = run(['--out', a]);
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain('0 file(s) written, 0 removed');
+    const after = snapshot(a);
+    expect([...after.keys()]).toEqual([...before.keys()]);
+    for (const [path, v] of before) {
+      expect(after.get(path)?.mtimeMs).toBe(v.mtimeMs);
+      expect(after.get(path)?.ino).toBe(v.ino);
+    }
+  });
+
+  it('leaves the output byte-identical when the inventory is invalid, and exits non-zero with one message', () => {
+    const out = join(work, 'atomic');
+    expect(run(['--out', out]).status).toBe(0);
+    const before = snapshot(out);
+    const sites = join(work, 'atomic-sites');
+    cpSync(join(ROOT, 'sites'), sites, { recursive: true });
+    writeFileSync(join(sites, 'office.yaml'), readFileSync(join(sites, 'office.yaml'), 'utf8').replace('arch: arm64', 'arch: sparc'));
+    const r = run(['--sites', sites, '--out', out]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error: .*office\.yaml: nodes\[0\]\.arch = "sparc": is not allowed\. Fix: use one of "amd64", "arm64"\n/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(2);
+    const after = snapshot(out);
+    expect(contents(after)).toEqual(contents(before));
+    for (const [path, v] of before) expect(after.get(path)?.mtimeMs).toBe(v.mtimeMs);
+    expect(listFiles(work).some((f) => f.includes('.staging-'))).toBe(false);
+  });
+
+  it('--site renders one site and touches nothing else', () => {
+    const out = join(work, 'one');
+    expect(run(['--out', out]).status).toBe(0);
+    // Corrupt two sites' output: only the requested one may be repaired.
+    writeFileSync(join(out, 'warehouse/baseline.k8s.yaml'), 'stale\n');
+    writeFileSync(join(out, 'office/baseline.k8s.yaml'), 'stale\n');
+    const before = snapshot(out);
+    const r = run(['--site', 'warehouse', '--out', out]);
+    expect(r.status).toBe(0);
+    const after = snapshot(out);
+    for (const [path, v] of before) {
+      if (path.startsWith('warehouse/')) continue;
+      expect(after.get(path)).toEqual(v);
+    }
+    expect(after.get('warehouse/baseline.k8s.yaml')?.content).not.toBe('stale\n');
+    expect(after.get('office/baseline.k8s.yaml')?.content).toBe('stale\n');
+  });
+
+  it('--site with an unknown site fails and names the known sites', () => {
+    const r = run(['--site', 'nowhere', '--out', join(work, 'unknown')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('--site = "nowhere": is not a site of this inventory. Fix: use one of: factory-floor, office, warehouse');
+  });
+
+  it('renders an inventory outside the repository with --sites DIR --out DIR, and removes a deleted site', () => {
+    const sites = join(work, 'outside-sites');
+    const out = join(work, 'outside-out');
+    cpSync(join(ROOT, 'test/fixtures/inventory/valid'), sites, { recursive: true });
+    expect(run(['--sites', sites, '--out', out]).status).toBe(0);
+    expect(existsSync(join(out, 'plant-a'))).toBe(true);
+    expect(existsSync(join(out, 'plant-b'))).toBe(true);
+    unlinkSync(join(sites, 'plant-b.yaml'));
+    const r = run(['--sites', sites, '--out', out]);
+    expect(r.status).toBe(0);
+    expect(existsSync(join(out, 'plant-b'))).toBe(false);
+    expect(existsSync(join(out, 'plant-a'))).toBe(true);
+  });
+
+  it('writes byte-identical output on worker threads and sequentially', () => {
+    const seq = join(work, 'seq');
+    const par = join(work, 'par');
+    expect(run(['--jobs', '1', '--out', seq]).status).toBe(0);
+    expect(run(['--jobs', '2', '--out', par]).status).toBe(0);
+    expect(contents(snapshot(par))).toEqual(contents(snapshot(seq)));
+  });
+
+  it('rejects unknown arguments with the usage text', () => {
+    const r = run(['--frobnicate']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('unknown argument "--frobnicate"');
+    expect(r.stderr).toContain('usage: npm run synth');
+  });
+});
