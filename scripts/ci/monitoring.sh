@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Monitoring checks against real engines, run by .ci/run: promtool (check + unit tests of every alert),
+# amtool (Alertmanager config), and a live Prometheus scraping the real inference server.
+# Installs Debian's prometheus and prometheus-alertmanager packages when they are missing.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+need=()
+command -v promtool >/dev/null || need+=(prometheus)
+command -v amtool >/dev/null || need+=(prometheus-alertmanager)
+if [ ${#need[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # policy-rc.d keeps the packages' services from starting (we start our own Prometheus on loopback).
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  rm -f /usr/sbin/policy-rc.d
+fi
+# Whatever the packages started, stop it: the checks below run their own processes.
+pkill -x prometheus 2>/dev/null || true
+pkill -x prometheus-alertmanager 2>/dev/null || true
+pkill -x alertmanager 2>/dev/null || true
+
+bash scripts/ci/promtool.sh
+bash scripts/ci/live-prometheus.sh
