@@ -20,6 +20,8 @@ export interface SynthOptions {
   /** Worker threads; 0 = automatic. */
   readonly jobs: number;
   readonly quiet: boolean;
+  /** Print one machine-readable `synth-stats {...}` line (used by the benchmark). */
+  readonly stats: boolean;
 }
 
 const USAGE = `usage: npm run synth -- [--site NAME]... [--sites DIR] [--out DIR] [--jobs N] [--quiet]
@@ -27,7 +29,8 @@ const USAGE = `usage: npm run synth -- [--site NAME]... [--sites DIR] [--out DIR
   --sites DIR   inventory folder (default: sites)
   --out DIR     output folder (default: dist, or $CDK8S_OUTDIR)
   --jobs N      worker threads (default: automatic)
-  --quiet       print only the totals`;
+  --quiet       print only the totals
+  --stats       also print a machine-readable stats line (benchmarks)`;
 
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): SynthOptions {
   let sitesDir = 'sites';
@@ -35,6 +38,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   const only: string[] = [];
   let jobs = 0;
   let quiet = false;
+  let stats = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): string => {
@@ -59,6 +63,9 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
       case '--quiet':
         quiet = true;
         break;
+      case '--stats':
+        stats = true;
+        break;
       case '--help':
       case '-h':
         throw new UsageError('');
@@ -66,7 +73,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
         throw new UsageError(`unknown argument "${arg}"`);
     }
   }
-  return { sitesDir: resolve(sitesDir), outDir: resolve(outDir), only, jobs, quiet };
+  return { sitesDir: resolve(sitesDir), outDir: resolve(outDir), only, jobs, quiet, stats };
 }
 
 export class UsageError extends Error {}
@@ -76,6 +83,9 @@ export interface SynthResult {
   readonly written: number;
   readonly removed: number;
   readonly unchanged: number;
+  /** Bytes of rendered output (all files of this run). */
+  readonly bytes: number;
+  readonly files: number;
 }
 
 export async function synth(options: SynthOptions): Promise<SynthResult> {
@@ -89,7 +99,8 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
   const selected = options.only.length ? loaded.filter((l) => options.only.includes(l.site.name)) : loaded;
   const rendered = await renderFleet(selected, loaded, catalog, { jobs: options.jobs, partial: options.only.length > 0 });
   const result = writeOutput(options.outDir, rendered.files, options.only.length ? { onlyDirs: options.only } : {});
-  return { summaries: rendered.summaries, ...result };
+  const bytes = rendered.files.reduce((sum, f) => sum + Buffer.byteLength(f.content), 0);
+  return { summaries: rendered.summaries, ...result, bytes, files: rendered.files.length };
 }
 
 function printSummary(result: SynthResult, options: SynthOptions, ms: number): void {
@@ -125,7 +136,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   const untouched = `${displayPath(options.outDir)}/ was left unchanged.`;
   try {
     const result = await synth(options);
-    printSummary(result, options, Date.now() - started);
+    const ms = Date.now() - started;
+    printSummary(result, options, ms);
+    if (options.stats) {
+      const { summaries, ...counts } = result;
+      console.log(`synth-stats ${JSON.stringify({ sites: summaries.length, ...counts, ms, maxRssKiB: process.resourceUsage().maxRSS })}`);
+    }
     return 0;
   } catch (err) {
     if (err instanceof InputError) {

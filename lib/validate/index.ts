@@ -9,7 +9,7 @@
  * What is and is not guaranteed: schemas/README.md.
  */
 import { readFileSync } from 'node:fs';
-import { loadAll } from 'js-yaml';
+import { loadAll, YAML11_SCHEMA } from 'js-yaml';
 import { gvkKey, isObject, renderIssue, typeMeta, type JsonObject, type RawIssue, type SchemaIssue, type Validator } from './common';
 import { crds, crdTimings } from './crd';
 import { k8s128, k8s128Timings } from './k8s128';
@@ -125,9 +125,16 @@ export function validateManifests(docs: unknown[], file?: string): SchemaIssue[]
   return out;
 }
 
-/** All non-empty documents of a (multi-document) YAML file, parsed with the YAML 1.2 core schema. */
+/**
+ * All non-empty documents of a (multi-document) YAML file, read the way the cluster-side tools read it:
+ * kubectl and Argo CD parse manifests with sigs.k8s.io/yaml (go-yaml, YAML 1.1), where unquoted
+ * `yes`/`no`/`on`/`off` are booleans and `0777` is octal. Reading with YAML 1.2 instead would hide
+ * e.g. a ConfigMap value `enabled: yes` that the API server receives as `true` and rejects.
+ * Duplicate keys are a parse error. (js-yaml's 1.1 timestamps become Date objects; validation sees
+ * them as their ISO string.)
+ */
 export function loadYamlDocs(path: string): unknown[] {
-  return loadAll(readFileSync(path, 'utf8')).filter((d) => d !== null && d !== undefined);
+  return loadAll(readFileSync(path, 'utf8'), { schema: YAML11_SCHEMA }).filter((d) => d !== null && d !== undefined);
 }
 
 /** `<file>: <kind>/<name>: <json path>: <message>`; the object itself is shown as path `/`. */

@@ -452,6 +452,13 @@ describe('routing, files and speed', () => {
       const docs = loadYamlDocs(file);
       expect(docs).toHaveLength(2);
       expect(validateManifests(docs, file)).toEqual([]);
+      // Read as kubectl/Argo CD read it (YAML 1.1): an unquoted `yes` is a boolean, not a string.
+      writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flags\ndata:\n  enabled: yes\n');
+      expect(lines(validateManifests(loadYamlDocs(file), 'flags.k8s.yaml'))).toEqual([
+        'flags.k8s.yaml: ConfigMap/flags: /data/enabled: must be string (got boolean) [k8s 1.28, k8s 1.33]',
+      ]);
+      writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n');
+      expect(() => loadYamlDocs(file)).toThrow(/duplicated mapping key/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
