@@ -32,7 +32,7 @@ const CASES: readonly Case[] = [
   { rule: 'yaml-syntax', file: 'plant-a.yaml', field: 'line 7, column 4', value: '"   arch: amd64"', says: ['YAML syntax error', 'indentation'] },
   { rule: 'unpinned-model', file: 'plant-a.yaml', field: 'layers.ollama.models[0]', value: '"llama3.2"', says: ['pinned Ollama model'] },
   { rule: 'name-mismatch', file: 'plant-x.yaml', field: 'name', value: '"plant-a"', says: ['does not match the file name', 'rename the file to plant-a.yaml'] },
-  { rule: 'capacity', file: 'plant-a.yaml', field: 'nodes', value: '1 node(s)', says: ['site "plant-a" does not have the capacity', 'allocatable cpu 3500m / memory 924 MiB', 'add a node'] },
+  { rule: 'capacity', file: 'plant-a.yaml', field: 'nodes', value: '"1 node(s)"', says: ['site "plant-a" does not have the capacity', 'allocatable cpu 3500m / memory 924 MiB', 'add a node'] },
 ];
 
 describe('inventory validation: one fixture per rule', () => {
