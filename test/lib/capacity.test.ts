@@ -1,5 +1,5 @@
 /** Capacity accounting: quantities, reserves, and the check wired into renderSite. */
-import { App, Chart } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import { allocatable, cpuMillicores, declareRequests, manifestConsumers, memoryMiB } from '../../lib/capacity';
 import { InputError } from '../../lib/errors';
 import { LayerDefinition } from '../../lib/layer';
