@@ -128,6 +128,8 @@ const METADATA_RULES: Record<string, { must: string; fix: string }> = {
   'outputs[].datatype': { must: `a KServe v2 datatype (${KSERVE_DATATYPES.join(', ')})`, fix: 'use FP32 for an ONNX float tensor, INT64 for int64' },
   'inputs[].shape': { must: 'an array of 1 to 8 integers: -1 for the batch dimension first, then positive sizes', fix: 'write e.g. [-1, 8] for a batch of 8-feature rows' },
   'outputs[].shape': { must: 'an array of 1 to 8 integers: -1 for the batch dimension first, then positive sizes', fix: 'write e.g. [-1, 2] for a batch of two class scores' },
+  'inputs[].shape[]': { must: 'an integer: -1 for the batch dimension, else a positive size', fix: 'write e.g. [-1, 8] for a batch of 8-feature rows' },
+  'outputs[].shape[]': { must: 'an integer: -1 for the batch dimension, else a positive size', fix: 'write e.g. [-1, 2] for a batch of two class scores' },
   labels: { must: 'an array of at least two non-empty class names', fix: 'list the class names in the order of the model\'s score output' },
   'labels[]': { must: 'a non-empty string', fix: 'name every class' },
   minimumAccuracy: { must: 'a number between 0 and 1', fix: 'set the accuracy the model must reach on eval.json' },
@@ -336,7 +338,13 @@ export function loadOnnxModels(dir: string): OnnxModel[] {
     if (entry.startsWith('.')) continue;
     const path = join(dir, entry);
     // statSync follows symlinks: Kubernetes volume mounts are directories or symlinks to them.
-    if (!statSync(path).isDirectory()) continue;
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(path).isDirectory();
+    } catch {
+      throw new InputError(displayPath(path), '(entry)', undefined, 'cannot be read (a broken symlink?)', 'remove it or point it at a model folder');
+    }
+    if (!isDirectory) continue;
     models.push(loadOnnxModel(path, entry));
   }
   return models;

@@ -131,10 +131,11 @@ function familyOf(series: string, families: Map<string, MetricFamily>): string {
   return series;
 }
 
+/** Go's strconv.ParseFloat, which Prometheus uses, reads NaN and Inf case-insensitively (prom-client writes "Nan"). */
 function parseValue(text: string): number {
-  if (text === '+Inf') return Infinity;
-  if (text === '-Inf') return -Infinity;
-  if (text === 'NaN') return NaN;
+  if (/^\+?inf$/i.test(text)) return Infinity;
+  if (/^-inf$/i.test(text)) return -Infinity;
+  if (/^nan$/i.test(text)) return NaN;
   const v = Number(text);
   if (text === '' || Number.isNaN(v)) throw new Error(`not a sample value: ${JSON.stringify(text)}`);
   return v;

@@ -1,4 +1,8 @@
-/** Real inference with onnxruntime-node on the committed sample model. */
+/**
+ * Real inference with onnxruntime-node on the committed sample model.
+ *
+ * @jest-environment ./test/server/ort-environment.ts
+ */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { onnx } from 'onnx-proto';

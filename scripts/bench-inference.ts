@@ -1,0 +1,200 @@
+/**
+ * Inference benchmark: HTTP infer through the server versus raw onnxruntime session.run, on the sample model.
+ *
+ *   npm run bench:inference                       prints the table
+ *   npm run bench:inference -- --update-docs      also rewrites "## Inference server" in docs/benchmarks.md
+ *
+ * The server runs in a child process (this same file with --serve) so that it has its own event loop, as in
+ * a Pod; the load generator runs here. Both share the machine's cores, which is pessimistic for the server
+ * but honest about what a 2-4 core edge node sees when a client runs next to it.
+ */
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { arch, cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { loadOnnxModels } from '../lib/models/onnx';
+import { InferenceServer } from '../server/src/server';
+import { sessionOptions } from '../server/src/models';
+
+const ROOT = join(__dirname, '..');
+const MODELS = join(ROOT, 'models', 'onnx');
+const REQUESTS = 2000;
+const WARM_UP = 200;
+const CONCURRENCY = 8;
+const BATCH = 32;
+const ROW = [1.2, 1.3, 0.75, 4.2, 3.2, 52.0, 10.5, 1800];
+
+process.env.ORT_DISABLE_TELEMETRY ??= '1';
+
+interface Result {
+  readonly name: string;
+  readonly requests: number;
+  readonly rowsPerRequest: number;
+  readonly seconds: number;
+  readonly latenciesMs: number[];
+}
+
+const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+
+async function timed(name: string, requests: number, concurrency: number, rowsPerRequest: number, call: () => Promise<void>): Promise<Result> {
+  for (let i = 0; i < WARM_UP; i++) await call();
+  const latenciesMs: number[] = [];
+  let next = 0;
+  const start = process.hrtime.bigint();
+  const worker = async (): Promise<void> => {
+    while (next < requests) {
+      next++;
+      const t0 = process.hrtime.bigint();
+      await call();
+      latenciesMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return { name, requests, rowsPerRequest, seconds, latenciesMs: latenciesMs.sort((a, b) => a - b) };
+}
+
+function httpPost(agent: Agent, url: string, body: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function httpGet(agent: Agent, url: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    request(url, { agent }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+function table(results: Result[]): string {
+  const f = (x: number, d = 3) => x.toFixed(d);
+  const lines = [
+    '| measurement | requests | concurrency | rows/request | requests/s | rows/s | p50 ms | p95 ms | p99 ms | max ms |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of results) {
+    const l = r.latenciesMs;
+    const rps = r.requests / r.seconds;
+    const concurrency = /c=(\d+)/.exec(r.name)?.[1] ?? '1';
+    const rows = r.rowsPerRequest === 0 ? '–' : (rps * r.rowsPerRequest).toFixed(0);
+    lines.push(`| ${r.name.replace(/ c=\d+/, '')} | ${r.requests} | ${concurrency} | ${r.rowsPerRequest || '–'} | ${rps.toFixed(0)} | ${rows} | ${f(quantile(l, 0.5))} | ${f(quantile(l, 0.95))} | ${f(quantile(l, 0.99))} | ${f(l[l.length - 1])} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Load average when the benchmark started: the figures are only comparable on an otherwise idle machine. */
+const LOAD_AT_START = loadavg()[0];
+
+function machine(): string {
+  const ortVersion = (JSON.parse(readFileSync(join(ROOT, 'node_modules/onnxruntime-node/package.json'), 'utf8')) as { version: string }).version;
+  return `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${process.platform}/${arch()}, Node ${process.version}, onnxruntime-node ${ortVersion}, 1-minute load average ${LOAD_AT_START.toFixed(1)} at start`;
+}
+
+/**
+ * Replaces (or appends) the "## Inference server" section of docs/benchmarks.md, leaving every other section
+ * (other benchmarks are written by other scripts) byte for byte untouched.
+ */
+export function updateDocs(section: string, file = join(ROOT, 'docs', 'benchmarks.md')): void {
+  const heading = '## Inference server';
+  let text = existsSync(file)
+    ? readFileSync(file, 'utf8')
+    : '# Benchmarks\n\nMeasured figures for the parts of the platform where speed is a requirement. Each section says how to reproduce it.\n';
+  const start = text.indexOf(`\n${heading}\n`);
+  if (start >= 0) {
+    const after = text.indexOf('\n## ', start + heading.length + 1);
+    text = text.slice(0, start + 1) + section + (after >= 0 ? text.slice(after) : '');
+  } else {
+    text = `${text.replace(/\n*$/, '\n\n')}${section}`;
+  }
+  writeFileSync(file, text.replace(/\n*$/, '\n'));
+}
+
+async function serve(): Promise<void> {
+  const server = await InferenceServer.start({
+    config: { port: 0, host: '127.0.0.1', modelRepository: MODELS, maxRequestBytes: 1 << 20, requestTimeoutMs: 30_000, shutdownTimeoutMs: 5_000, intraOpNumThreads: 1, logLevel: 'warn' },
+  });
+  process.send?.({ port: server.port });
+  process.once('disconnect', () => void server.shutdown().then(() => process.exit(0)));
+}
+
+async function main(): Promise<void> {
+  const [model] = loadOnnxModels(MODELS);
+  const results: Result[] = [];
+
+  // Raw onnxruntime: a prepared tensor, one run at a time: the floor the server adds its overhead to.
+  const session = await InferenceSession.create(model.modelFile, sessionOptions({ intraOpNumThreads: 1 }));
+  const feeds = { sensor_features: new Tensor('float32', Float32Array.from(ROW), [1, 8]) };
+  results.push(await timed('raw session.run', REQUESTS, 1, 1, async () => void (await session.run(feeds))));
+  const batchFeeds = { sensor_features: new Tensor('float32', Float32Array.from(Array.from({ length: BATCH }, () => ROW).flat()), [BATCH, 8]) };
+  results.push(await timed('raw session.run', REQUESTS, 1, BATCH, async () => void (await session.run(batchFeeds))));
+  await session.release();
+
+  const child = fork(__filename, ['--serve'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const [{ port }] = (await once(child, 'message')) as [{ port: number }];
+  const url = `http://127.0.0.1:${port}/v2/models/${model.name}/infer`;
+  const body = (rows: number) => JSON.stringify({ inputs: [{ name: 'sensor_features', datatype: 'FP32', shape: [rows, 8], data: Array.from({ length: rows }, () => ROW).flat() }] });
+  const one = body(1);
+  const batch = body(BATCH);
+  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  try {
+    // JIT warm-up of both processes on every path measured below, so the order of the rows does not matter.
+    for (let i = 0; i < 5 * WARM_UP; i++) await httpPost(agent, url, i % 2 ? one : batch);
+    results.push(await timed('HTTP GET /v2/health/live c=1', REQUESTS, 1, 0, () => httpGet(agent, `http://127.0.0.1:${port}/v2/health/live`)));
+    results.push(await timed('HTTP infer c=1', REQUESTS, 1, 1, () => httpPost(agent, url, one)));
+    results.push(await timed(`HTTP infer c=${CONCURRENCY}`, REQUESTS, CONCURRENCY, 1, () => httpPost(agent, url, one)));
+    results.push(await timed('HTTP infer c=1', REQUESTS, 1, BATCH, () => httpPost(agent, url, batch)));
+  } finally {
+    agent.destroy();
+    child.disconnect();
+    await once(child, 'exit');
+  }
+
+  const raw = quantile(results[0].latenciesMs, 0.5);
+  const floor = quantile(results[2].latenciesMs, 0.5);
+  const http = quantile(results[3].latenciesMs, 0.5);
+  const text = [
+    table(results),
+    '',
+    `Server p50 (HTTP infer, concurrency 1, batch 1) / raw session.run p50: ${(http / raw).toFixed(1)}× (${http.toFixed(3)} ms vs ${raw.toFixed(3)} ms). ` +
+      `The same connection's floor (GET /v2/health/live) is ${floor.toFixed(3)} ms, so the inference path itself adds ${(http - floor).toFixed(3)} ms.`,
+  ].join('\n');
+  console.log(`Machine: ${machine()}\n\n${text}`);
+  if (process.argv.includes('--update-docs')) {
+    updateDocs(
+      [
+        '## Inference server',
+        '',
+        `Reproduce with \`npm run bench:inference -- --update-docs\`. ${REQUESTS} measured requests per row after ${WARM_UP} warm-up requests, model \`${model.name}\` ${model.version} (${model.sizeBytes} B, 8 FP32 features → 2 classes), one intra-op thread. "raw session.run" calls onnxruntime in-process with a prepared tensor; "HTTP infer" is a KServe v2 JSON request over a keep-alive localhost connection to the server in a child process (JSON parsing, validation, tensor creation, run, encoding, metrics and logging included).`,
+        '',
+        `Machine: ${machine()}.`,
+        '',
+        text,
+        '',
+        'For a KB-sized model the HTTP/JSON path, not the model, dominates: a fixed ~0.1–0.2 ms per request that batching amortises (rows/s column). For models whose run takes milliseconds the ratio approaches 1. The 2× target for the server against raw session.run is therefore not met for this model at batch 1; see the notes in server/README.md.',
+        '',
+      ].join('\n'),
+    );
+  }
+}
+
+if (require.main === module) {
+  if (process.argv.includes('--serve')) void serve();
+  else
+    main().catch((e: Error) => {
+      console.error(e);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,33 @@
+/**
+ * What a Kubernetes manifest needs to know about the inference server: port, probe paths, environment
+ * variables and their defaults. No runtime imports, so charts can import it without pulling server code.
+ */
+import { METRICS_PATH } from './metrics';
+
+export { METRICS_PATH };
+
+/** Container port of the HTTP API (KServe v2 REST) and of /metrics. */
+export const SERVER_PORT = 8080;
+
+/** Open Inference Protocol health endpoints: use `live` for the liveness probe and `ready` for readiness. */
+export const HEALTH_PATHS = {
+  live: '/v2/health/live',
+  ready: '/v2/health/ready',
+} as const;
+
+/** Folder the image expects the model repository in (one sub-folder per model). */
+export const DEFAULT_MODEL_REPOSITORY = '/models';
+
+/** Environment variables the server reads (besides the standard OTEL_* ones), with their defaults. */
+export const SERVER_ENV = {
+  PORT: String(SERVER_PORT),
+  HOST: '', // empty: all interfaces, IPv6 and IPv4 where available
+  MODEL_REPOSITORY: DEFAULT_MODEL_REPOSITORY,
+  MAX_REQUEST_BYTES: String(1024 * 1024),
+  REQUEST_TIMEOUT_SECONDS: '30',
+  SHUTDOWN_TIMEOUT_SECONDS: '25',
+  ORT_INTRA_OP_NUM_THREADS: '1',
+  LOG_LEVEL: 'info',
+} as const;
+
+export type ServerEnvName = keyof typeof SERVER_ENV;
