@@ -14,6 +14,42 @@ import { PLATFORM } from './site';
 /** Labels the site Prometheus selects monitoring objects by. */
 export const PROMETHEUS_SELECTOR_LABELS: Readonly<Record<string, string>> = { 'edge-ai.io/prometheus': 'site' };
 
+/*
+ * Where the monitoring layer's pods run and how other layers reach or admit them (docs/decisions/0011).
+ * Pod labels are the charts' own selector labels, verified in their sources: the Prometheus Operator labels
+ * every Prometheus pod `app.kubernetes.io/name: prometheus` (pkg/prometheus/server/statefulset.go), the
+ * prometheus-blackbox-exporter chart uses its chart name (templates/_helpers.tpl selectorLabels), the
+ * opentelemetry-collector chart likewise. Import these; never spell the labels again.
+ */
+/** Namespace of Prometheus, Alertmanager, the blackbox exporter and the OpenTelemetry Collector. */
+export const MONITORING_NAMESPACE = 'monitoring';
+/** Labels of the site Prometheus pods: admit them in your NetworkPolicy ingress (namespace MONITORING_NAMESPACE). */
+export const PROMETHEUS_POD_LABELS: Readonly<Record<string, string>> = { 'app.kubernetes.io/name': 'prometheus' };
+/** Labels of the blackbox exporter pods that run `Probe`s: admit them on the probed port. */
+export const BLACKBOX_POD_LABELS: Readonly<Record<string, string>> = { 'app.kubernetes.io/name': 'prometheus-blackbox-exporter' };
+/** Labels of the OpenTelemetry Collector pods: allow egress to them on the OTLP ports. */
+export const OTEL_COLLECTOR_POD_LABELS: Readonly<Record<string, string>> = { 'app.kubernetes.io/name': 'opentelemetry-collector' };
+/** The site Prometheus HTTP API (Argo Rollouts AnalysisTemplates: `provider.prometheus.address`). */
+export const PROMETHEUS_URL = `http://kube-prometheus-stack-prometheus.${MONITORING_NAMESPACE}.svc:9090`;
+/** Container port of the Prometheus API (for NetworkPolicy egress to Prometheus). */
+export const PROMETHEUS_PORT = 9090;
+/** `Probe.spec.prober.url`: the site blackbox exporter Service (host:port, no scheme). */
+export const BLACKBOX_PROBER_URL = `prometheus-blackbox-exporter.${MONITORING_NAMESPACE}.svc:9115`;
+/** The blackbox module for HTTP health endpoints (`Probe.spec.module`): GET, 2xx expected, IPv4. */
+export const BLACKBOX_HTTP_MODULE = 'http_2xx';
+/** `Probe.spec.jobName` of the Ollama probe: the Ollama alerts select `probe_success{job="ollama"}`. */
+export const OLLAMA_PROBE_JOB = 'ollama';
+/** OTLP ports of the collector Service. */
+export const OTLP_GRPC_PORT = 4317;
+export const OTLP_HTTP_PORT = 4318;
+/**
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` for workloads at the site: OTLP/HTTP (the inference server exports with
+ * @opentelemetry/exporter-trace-otlp-proto, i.e. http/protobuf, which appends /v1/traces itself).
+ */
+export const OTEL_COLLECTOR_ENDPOINT = `http://otel-collector.${MONITORING_NAMESPACE}.svc:${OTLP_HTTP_PORT}`;
+/** OTLP/gRPC address of the same collector (for SDKs configured with OTEL_EXPORTER_OTLP_PROTOCOL=grpc). */
+export const OTEL_COLLECTOR_GRPC_ENDPOINT = `http://otel-collector.${MONITORING_NAMESPACE}.svc:${OTLP_GRPC_PORT}`;
+
 export type Severity = 'critical' | 'warning' | 'info';
 
 export interface AlertSpec {

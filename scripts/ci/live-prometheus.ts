@@ -1,0 +1,303 @@
+/**
+ * Live check against real engines (issue 5): the project's inference server with the sample model, and
+ * Debian's Prometheus scraping it with the rule files rendered into dist/ loaded. Asserts through
+ * Prometheus' HTTP API that
+ *   1. every inference-server series the rules read exists (metric names, and every `le` bucket a
+ *      selector names — Prometheus 3 rewrites `le` values, so a hard-coded bucket can silently match nothing);
+ *   2. every SLI recording rule of the inference groups produces a sample;
+ *   3. every rule group evaluates without error (health "ok", no lastError);
+ *   4. the alerts that must be silent on a healthy server (server down, accuracy below minimum) evaluate
+ *      to nothing.
+ * Loopback only, bounded in time (--timeout-seconds, default 180), children stopped by their PIDs on exit.
+ *
+ *   node .build/live-prometheus.js --server .build/inference-server/main.js [--dist dist] [--keep]
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import * as yaml from 'js-yaml';
+import { parser } from '@prometheus-io/lezer-promql';
+import { Exporter, METRIC_CATALOGUE } from '../../lib/monitoring/catalog';
+import { extractRuleFiles } from '../../lib/monitoring/artifacts';
+import { parsePromql } from '../../lib/monitoring/promql';
+import { INFERENCE_NAMESPACE } from '../../lib/monitoring/targets';
+
+interface Options {
+  readonly server: string;
+  readonly dist: string;
+  readonly models: string;
+  readonly timeoutSeconds: number;
+  readonly keep: boolean;
+}
+
+function parse(argv: readonly string[]): Options {
+  const o = { server: '.build/inference-server/main.js', dist: 'dist', models: 'models/onnx', timeoutSeconds: 180, keep: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--server') o.server = argv[++i];
+    else if (a === '--dist') o.dist = argv[++i];
+    else if (a === '--models') o.models = argv[++i];
+    else if (a === '--timeout-seconds') o.timeoutSeconds = Number(argv[++i]);
+    else if (a === '--keep') o.keep = true;
+    else throw new Error(`unknown argument ${a}`);
+  }
+  return o;
+}
+
+const LOOPBACK = '127.0.0.1';
+const children: ChildProcess[] = [];
+let workDir = '';
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, LOOPBACK, () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => ok(port));
+    });
+  });
+}
+
+function start(name: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  const log = createWriteStream(join(workDir, `${name}.log`));
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  children.push(child);
+  child.once('exit', (code, signal) => {
+    if (!stopping) console.error(`live-prometheus: ${name} (pid ${child.pid}) exited early (code ${code}, signal ${signal})`);
+  });
+  console.log(`started ${name} (pid ${child.pid})`);
+  return child;
+}
+
+let stopping = false;
+function stopAll(): void {
+  stopping = true;
+  for (const c of children) if (c.exitCode === null && c.signalCode === null && c.pid) process.kill(c.pid, 'SIGTERM');
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function waitFor(what: string, deadline: number, probe: () => Promise<boolean>): Promise<void> {
+  for (;;) {
+    try {
+      if (await probe()) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(500);
+  }
+}
+
+interface PromResponse<T> {
+  status: string;
+  data: T;
+  error?: string;
+}
+
+async function api<T>(base: string, path: string): Promise<T> {
+  const res = await fetch(`${base}${path}`);
+  const body = (await res.json()) as PromResponse<T>;
+  if (body.status !== 'success') throw new Error(`${path}: ${body.error ?? res.status}`);
+  return body.data;
+}
+
+async function query(base: string, expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
+  const data = await api<{ result: { metric: Record<string, string>; value: [number, string] }[] }>(base, `/api/v1/query?query=${encodeURIComponent(expr)}`);
+  return data.result;
+}
+
+/** Text of every vector selector of an expression (`metric{matchers}`). */
+function selectors(expr: string): string[] {
+  const out: string[] = [];
+  const cursor = parser.parse(expr).cursor();
+  do {
+    if (cursor.node.name === 'VectorSelector') out.push(expr.slice(cursor.from, cursor.to));
+  } while (cursor.next());
+  return out;
+}
+
+interface RuleJson {
+  alert?: string;
+  record?: string;
+  expr: string;
+}
+
+async function main(): Promise<void> {
+  const o = parse(process.argv.slice(2));
+  const deadline = Date.now() + o.timeoutSeconds * 1000;
+  workDir = mkdtempSync(join(tmpdir(), 'live-prometheus-'));
+  const failures: string[] = [];
+
+  // Rules exactly as dist/ carries them.
+  const { files } = extractRuleFiles(o.dist);
+  if (!files.size) throw new Error(`${o.dist}/ has no PrometheusRules: run npm run synth first`);
+  const ruleFiles: string[] = [];
+  const rules: RuleJson[] = [];
+  for (const [stem, content] of files) {
+    const path = join(workDir, `${stem}.rules.yaml`);
+    writeFileSync(path, content);
+    ruleFiles.push(path);
+    for (const g of (yaml.load(content) as { groups: { rules: RuleJson[] }[] }).groups) rules.push(...g.rules);
+  }
+
+  // The inference server with the sample model repository.
+  const serverPort = await freePort();
+  start('inference-server', process.execPath, [resolve(o.server)], {
+    ...process.env,
+    PORT: String(serverPort),
+    HOST: LOOPBACK,
+    MODEL_REPOSITORY: resolve(o.models),
+    LOG_LEVEL: 'warn',
+    OTEL_SDK_DISABLED: 'true',
+  });
+  const serverBase = `http://${LOOPBACK}:${serverPort}`;
+  await waitFor('the inference server to be ready', deadline, async () => (await fetch(`${serverBase}/v2/health/ready`)).ok);
+
+  // Prometheus scraping it every 2 s, evaluating every 2 s. The target gets the labels a ServiceMonitor
+  // would give it in the cluster (namespace, pod), which the rules select on.
+  const promPort = await freePort();
+  const config = {
+    global: { scrape_interval: '2s', evaluation_interval: '2s' },
+    rule_files: ruleFiles,
+    scrape_configs: [
+      {
+        job_name: 'inference-server',
+        static_configs: [{ targets: [`${LOOPBACK}:${serverPort}`], labels: { namespace: INFERENCE_NAMESPACE, pod: 'inference-server-0' } }],
+      },
+    ],
+  };
+  writeFileSync(join(workDir, 'prometheus.yml'), yaml.dump(config));
+  start('prometheus', 'prometheus', [
+    `--config.file=${join(workDir, 'prometheus.yml')}`,
+    `--storage.tsdb.path=${join(workDir, 'data')}`,
+    `--web.listen-address=${LOOPBACK}:${promPort}`,
+    '--log.level=warn',
+  ]);
+  const promBase = `http://${LOOPBACK}:${promPort}`;
+  await waitFor('Prometheus to be ready', deadline, async () => (await fetch(`${promBase}/-/ready`)).ok);
+
+  // Scrape the server at least once before any traffic, so that every counter's first sample is its
+  // starting value and the rates below see the increases (Prometheus hands new targets to the scrape loop
+  // only every few seconds).
+  await waitFor('the first scrape of the inference server', deadline, async () => (await query(promBase, 'up{job="inference-server"} == 1')).length > 0);
+
+  // Traffic: successful inferences, a bad request (400) and an unknown model (404 → model="_unknown").
+  const meta = JSON.parse(readFileSync(join(o.models, 'bearing-anomaly', 'model.json'), 'utf8')) as { name: string; inputs: { name: string }[] };
+  const evalSet = JSON.parse(readFileSync(join(o.models, 'bearing-anomaly', 'eval.json'), 'utf8')) as { features: number[][] };
+  const infer = (model: string, body: unknown): Promise<Response> =>
+    fetch(`${serverBase}/v2/models/${model}/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const codes = new Map<number, number>();
+  for (let round = 0; round < 4; round++) {
+    for (const row of evalSet.features.slice(0, 20)) {
+      const res = await infer(meta.name, { inputs: [{ name: meta.inputs[0].name, datatype: 'FP32', shape: [1, row.length], data: row }] });
+      codes.set(res.status, (codes.get(res.status) ?? 0) + 1);
+    }
+    const bad = await infer(meta.name, { inputs: [{ name: meta.inputs[0].name, datatype: 'FP32', shape: [1, 3], data: [1, 2, 3] }] });
+    const unknown = await infer('no-such-model', { inputs: [] });
+    codes.set(bad.status, (codes.get(bad.status) ?? 0) + 1);
+    codes.set(unknown.status, (codes.get(unknown.status) ?? 0) + 1);
+    await sleep(3000); // a scrape between rounds, so rates see increases
+  }
+  console.log(`sent inference requests: ${[...codes].map(([c, n]) => `${n}×${c}`).join(', ')}`);
+  if (!codes.get(200)) failures.push('no inference request succeeded');
+
+  // Wait for the SLI recordings to appear (two scrapes and an evaluation after the traffic).
+  await waitFor('the SLI recording rules to produce samples', deadline, async () => (await query(promBase, 'model:inference_requests:rate5m')).length > 0);
+  await sleep(4000); // one more evaluation round of every group
+
+  // 1. Every inference-server series the rules read exists; every `le` bucket they name matches.
+  const serverMetrics = new Set(METRIC_CATALOGUE[Exporter.InferenceServer]);
+  const used = new Set<string>();
+  const bucketSelectors = new Set<string>();
+  for (const r of rules) {
+    for (const m of parsePromql(r.expr).metrics) if (serverMetrics.has(m)) used.add(m);
+    for (const s of selectors(r.expr)) if (/_bucket\{.*\ble(=|=~)"/.test(s)) bucketSelectors.add(s.replace(/,?\s*code=~"5\.\."/, ''));
+  }
+  for (const m of [...used].sort()) {
+    const series = await api<unknown[]>(promBase, `/api/v1/series?match[]=${encodeURIComponent(m)}`);
+    console.log(`series ${m}: ${series.length}`);
+    if (series.length === 0) failures.push(`the rules read ${m} but the live server exposes no such series`);
+  }
+  for (const s of [...bucketSelectors].sort()) {
+    const n = (await query(promBase, `count(${s})`)).length;
+    console.log(`selector ${s}: ${n ? 'matches' : 'matches nothing'}`);
+    if (!n) failures.push(`selector ${s} matches no series of the live server (wrong bucket boundary or le formatting)`);
+  }
+  if (used.size === 0) failures.push('no rule reads an inference-server metric: the inference rules are missing from dist/');
+
+  // 2. Every SLI recording rule produces a sample.
+  const recorded = [...new Set(rules.filter((r) => r.record && /^model:inference_/.test(r.record)).map((r) => r.record as string))].sort();
+  for (const name of recorded) {
+    const result = await query(promBase, name);
+    console.log(`recording ${name}: ${result.map((x) => `${x.metric.model}=${x.value[1]}`).join(' ') || 'no sample'}`);
+    if (result.length === 0) failures.push(`recording rule ${name} produced no sample from the live server's series`);
+    // NaN would mean 0/0: the rule divides by a series that does not move (wrong selector or label).
+    for (const x of result) if (!Number.isFinite(Number(x.value[1]))) failures.push(`recording rule ${name} is ${x.value[1]} for model ${x.metric.model}`);
+  }
+
+  // 3. Every rule group evaluates without error.
+  const groups = await api<{ groups: { name: string; file: string; rules: { name: string; health: string; lastError?: string }[] }[] }>(promBase, '/api/v1/rules');
+  let ruleCount = 0;
+  for (const g of groups.groups) {
+    for (const r of g.rules) {
+      ruleCount++;
+      if (r.health !== 'ok' || r.lastError) failures.push(`rule ${r.name} of group ${g.name} (${g.file}): health ${r.health} ${r.lastError ?? ''}`);
+    }
+  }
+  console.log(`rule groups: ${groups.groups.length}, rules: ${ruleCount}, all evaluated`);
+  if (groups.groups.length === 0) failures.push('Prometheus loaded no rule group');
+
+  // 4. Alerts that a healthy server must not trigger evaluate to nothing.
+  for (const r of rules.filter((x) => x.alert === 'InferenceServerDown' || x.alert === 'ModelAccuracyBelowMinimum')) {
+    const result = await query(promBase, r.expr);
+    if (result.length) failures.push(`${r.alert} would fire against the healthy server: ${JSON.stringify(result[0].metric)}`);
+  }
+
+  if (failures.length) {
+    for (const f of failures) console.error(`FAIL: ${f}`);
+    throw new Error(`${failures.length} live check(s) failed (logs in ${workDir})`);
+  }
+  console.log('live-prometheus: every inference series the rules use exists and every rule group evaluates cleanly');
+}
+
+const timer = setTimeout(() => {
+  console.error('live-prometheus: overall timeout');
+  stopAll();
+  process.exit(1);
+}, 10 * 60 * 1000);
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    stopAll();
+    process.exit(1);
+  });
+}
+
+main().then(
+  () => {
+    stopAll();
+    clearTimeout(timer);
+    if (!process.argv.includes('--keep')) rmSync(workDir, { recursive: true, force: true });
+  },
+  (e: Error) => {
+    console.error(`live-prometheus: ${e.message}`);
+    for (const name of ['inference-server', 'prometheus']) {
+      try {
+        const log = readFileSync(join(workDir, `${name}.log`), 'utf8').trim().split('\n').slice(-15).join('\n');
+        if (log) console.error(`--- last lines of ${name}.log ---\n${log}`);
+      } catch {
+        // no log
+      }
+    }
+    stopAll();
+    clearTimeout(timer);
+    process.exitCode = 1;
+  },
+);

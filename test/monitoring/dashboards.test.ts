@@ -1,0 +1,83 @@
+/**
+ * Dashboards as code: stable UIDs derived from ids, ConfigMaps the Grafana sidecar loads (server-side
+ * applied), per-site only where Grafana runs and only for the layers present, the fleet set for the hub, and
+ * the panels the issue asks for — each reading only catalogue metrics (checked in metric-contract.test.ts).
+ */
+import { dashboards, DashboardId, DashboardScope, dashboardUid } from '../../lib/monitoring/dashboards';
+import { collectExpressions } from '../../lib/monitoring/promql';
+import { formatIssue, validateManifests } from '../../lib/validate';
+import { findAll, K8sObject } from '../helpers';
+import { hubObjects, monitoringObjects, sampleSite } from './support';
+
+const FULL = { inference: true, ollama: true, runtimes: ['onnx'] as ('onnx' | 'triton')[] };
+
+function panelTitles(cm: K8sObject): string[] {
+  const json = JSON.parse(Object.values(cm.data as Record<string, string>)[0]) as { panels: { title: string }[] };
+  return json.panels.map((p) => p.title);
+}
+
+describe('dashboards', () => {
+  it('derive UIDs from ids, identically on every render, and keep them within Grafana\'s 40 characters', () => {
+    const a = dashboards(DashboardScope.Site, FULL);
+    const b = dashboards(DashboardScope.Site, FULL);
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+    expect(a.map((d) => d.uid)).toEqual(['edge-ai-site-overview', 'edge-ai-inference', 'edge-ai-ollama']);
+    expect(dashboards(DashboardScope.Fleet, FULL).map((d) => d.uid)).toEqual(['edge-ai-fleet-site-overview', 'edge-ai-fleet-inference', 'edge-ai-fleet-ollama']);
+    for (const d of a) expect((d.json as { uid: string }).uid).toBe(d.uid);
+    expect(() => dashboardUid('x'.repeat(40) as DashboardId, DashboardScope.Site)).toThrow(/at most 40 characters/);
+  });
+
+  it('give every panel a stable id and a position', () => {
+    for (const d of dashboards(DashboardScope.Fleet, FULL)) {
+      const panels = (d.json as { panels: { id: number; gridPos: unknown }[] }).panels;
+      expect(panels.map((p) => p.id)).toEqual(panels.map((_, i) => i + 1));
+      for (const p of panels) expect(p.gridPos).toEqual(expect.objectContaining({ w: expect.any(Number), h: expect.any(Number) }));
+    }
+  });
+
+  it('ship as ConfigMaps labelled for the Grafana sidecar and applied server-side, at a site with Grafana', () => {
+    const cms = findAll(monitoringObjects(sampleSite('factory-floor')), 'ConfigMap');
+    expect(cms.map((c) => c.metadata.name)).toEqual(['grafana-dashboard-site-overview', 'grafana-dashboard-inference', 'grafana-dashboard-ollama']);
+    for (const cm of cms) {
+      expect(cm.metadata.namespace).toBe('monitoring');
+      expect(cm.metadata.labels?.grafana_dashboard).toBe('1');
+      expect(cm.metadata.annotations?.['argocd.argoproj.io/sync-options']).toBe('ServerSideApply=true');
+      expect(Object.keys(cm.data)).toEqual([`${cm.metadata.name.replace('grafana-dashboard-', '')}.json`]);
+    }
+  });
+
+  it('are not rendered at sites without Grafana (their series reach the hub dashboards)', () => {
+    expect(findAll(monitoringObjects(sampleSite('warehouse')), 'ConfigMap')).toEqual([]);
+    expect(findAll(monitoringObjects(sampleSite('office')), 'ConfigMap')).toEqual([]);
+  });
+
+  it('cover only the layers present: no Ollama dashboard without Ollama, no accuracy panel for Triton', () => {
+    expect(dashboards(DashboardScope.Site, { inference: true, ollama: false, runtimes: ['onnx'] }).map((d) => d.id)).toEqual([DashboardId.SiteOverview, DashboardId.Inference]);
+    const triton = dashboards(DashboardScope.Site, { inference: true, ollama: false, runtimes: ['triton'] })[1].json as { panels: { title: string; targets: { expr: string }[] }[] };
+    expect(triton.panels.map((p) => p.title)).not.toContain('Model accuracy');
+    expect(triton.panels.find((p) => p.title === 'Latency')?.targets.map((t) => t.expr)).toEqual(['max by (model) (model:inference_duration_seconds:mean_rate5m)']);
+  });
+
+  it('have the panels the issue asks for: RPS, error ratio, p95, accuracy, Ollama probe success and latency, node CPU/memory', () => {
+    const titles = findAll(monitoringObjects(sampleSite('factory-floor')), 'ConfigMap').flatMap(panelTitles);
+    expect(titles).toEqual(
+      expect.arrayContaining(['Requests per second', 'Error ratio (5xx)', 'Latency', 'Model accuracy', 'Probe success', 'Probe latency', 'Node CPU usage', 'Node memory usage']),
+    );
+  });
+
+  it('the hub output (fleet dashboards, Argo CD rules) validates strictly against Kubernetes and the CRDs', () => {
+    expect(validateManifests(hubObjects()).map(formatIssue)).toEqual([]);
+  });
+
+  it('for the hub: every query is filtered by the $site variable, and a datasource can be picked', () => {
+    const hub = findAll(hubObjects(), 'ConfigMap');
+    expect(hub.map((c) => c.metadata.name)).toEqual(['grafana-dashboard-fleet-site-overview', 'grafana-dashboard-fleet-inference', 'grafana-dashboard-fleet-ollama']);
+    const exprs = collectExpressions(hub);
+    expect(exprs.length).toBeGreaterThan(10);
+    for (const cm of hub) {
+      const json = JSON.parse(Object.values(cm.data as Record<string, string>)[0]) as { templating: { list: { name: string }[] }; panels: { targets?: { expr: string }[] }[] };
+      expect(json.templating.list.map((v) => v.name)).toEqual(['datasource', 'site']);
+      for (const p of json.panels) for (const t of p.targets ?? []) expect(t.expr).toContain('site=~"$site"');
+    }
+  });
+});
