@@ -1,0 +1,84 @@
+variable "ssh_user" {
+  type        = string
+  description = "User Terraform logs in as on every edge node over SSH; it needs passwordless sudo."
+
+  validation {
+    condition     = can(regex("^[a-z_][a-z0-9_-]*$", var.ssh_user))
+    error_message = "ssh_user must be a Unix user name such as \"pi\" or \"ubuntu\" (set it in terraform.tfvars)."
+  }
+}
+
+variable "ssh_private_key_path" {
+  type        = string
+  description = "Path to the private SSH key for ssh_user on the operator's machine or CI runner (e.g. ~/.ssh/edge_ed25519). Never commit the key."
+
+  validation {
+    condition     = length(trimspace(var.ssh_private_key_path)) > 0
+    error_message = "ssh_private_key_path must be the path of your private key, e.g. ~/.ssh/edge_ed25519 (set it in terraform.tfvars)."
+  }
+}
+
+variable "ssh_port" {
+  type        = number
+  description = "SSH port of the edge nodes."
+  default     = 22
+
+  validation {
+    condition     = var.ssh_port >= 1 && var.ssh_port <= 65535 && floor(var.ssh_port) == var.ssh_port
+    error_message = "ssh_port must be a TCP port number between 1 and 65535."
+  }
+}
+
+variable "hub_kubeconfig_path" {
+  type        = string
+  description = "Kubeconfig of the central hub cluster that runs Argo CD (the hub is not an edge site and is not in sites/)."
+
+  validation {
+    condition     = fileexists(pathexpand(var.hub_kubeconfig_path))
+    error_message = "hub_kubeconfig_path does not point to a file: set it to the hub cluster's kubeconfig, e.g. ~/.kube/hub.yaml."
+  }
+}
+
+variable "hub_kubeconfig_context" {
+  type        = string
+  description = "Context of hub_kubeconfig_path to use; null uses the file's current context."
+  default     = null
+
+  validation {
+    condition     = var.hub_kubeconfig_context == null || can(regex("^\\S+$", var.hub_kubeconfig_context))
+    error_message = "hub_kubeconfig_context must be a context name from the kubeconfig (no spaces), or null for the current context."
+  }
+}
+
+variable "repo_url" {
+  type        = string
+  description = "Git repository pull-mode sites sync from; null uses lib/site.ts PLATFORM.repoURL (the repository the hub ApplicationSets also use)."
+  default     = null
+
+  validation {
+    condition     = var.repo_url == null || can(regex("^(https://|ssh://|git@)[^\"\\s]+$", var.repo_url))
+    error_message = "repo_url must be a Git URL such as https://github.com/edge-ai-gitops/edge-ai-gitops.git, or null for the platform default."
+  }
+}
+
+variable "target_revision" {
+  type        = string
+  description = "Branch, tag or commit pull-mode sites track; null uses lib/site.ts PLATFORM.targetRevision."
+  default     = null
+
+  validation {
+    condition     = var.target_revision == null || can(regex("^[A-Za-z0-9._/-]+$", var.target_revision))
+    error_message = "target_revision must be a branch, tag or commit such as main, or null for the platform default."
+  }
+}
+
+variable "extra_hub_helm_values" {
+  type        = list(string)
+  description = "Additional argo-cd chart values for the hub as YAML documents (ingress, SSO, HA replicas)."
+  default     = []
+
+  validation {
+    condition     = alltrue([for v in var.extra_hub_helm_values : can(yamldecode(v))])
+    error_message = "Every extra_hub_helm_values entry must be a YAML document, e.g. yamlencode({ server = { replicas = 2 } })."
+  }
+}

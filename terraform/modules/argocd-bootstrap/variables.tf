@@ -1,0 +1,73 @@
+variable "argocd_chart" {
+  type = object({
+    repository = string
+    chart      = string
+    version    = string
+  })
+  description = "The argo-cd Helm chart pin from the inventory module's argocd_chart output (lib/versions.ts HELM_CHARTS.argoCd)."
+
+  validation {
+    condition     = can(regex("^https://", var.argocd_chart.repository)) && can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+$", var.argocd_chart.version))
+    error_message = "argocd_chart needs an https:// repository and an exact chart version such as 10.3.3 (never a range or \"latest\"); pass module.inventory.argocd_chart."
+  }
+}
+
+variable "contract" {
+  type        = any
+  description = "The Argo CD contract from the inventory module's argocd_contract output (lib/argocd/contract.ts): namespace, cluster-secret labels, hub Helm values."
+
+  validation {
+    condition     = can(var.contract.namespace) && can(var.contract.clusterSecret.typeLabel) && can(var.contract.hubHelmValues)
+    error_message = "contract must be module.inventory.argocd_contract (it needs namespace, clusterSecret and hubHelmValues); regenerate it with `node terraform/tools/generate.mjs`."
+  }
+}
+
+variable "hub_sites" {
+  type = map(object({
+    ring   = number
+    region = string
+    server = string
+  }))
+  description = "Hub-mode sites to register as Argo CD clusters, keyed by site name: rollout ring, region and API server URL. Not sensitive: the credentials come separately in cluster_credentials."
+
+  validation {
+    condition     = alltrue([for name, s in var.hub_sites : can(regex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", name)) && s.ring >= 0 && s.ring <= 9 && can(regex("^https://[^/]+:[0-9]+$", s.server))])
+    error_message = "Every hub site needs a DNS-1123 name, a ring between 0 and 9 and a server URL https://<first server IP>:6443; build hub_sites from module.inventory.sites and the k3s-cluster api_server_url."
+  }
+}
+
+variable "cluster_credentials" {
+  type = map(object({
+    ca_data   = string
+    cert_data = string
+    key_data  = string
+  }))
+  description = "Client credentials per hub site (base64 PEM, as in a kubeconfig's *-data fields), from the k3s-cluster module's credentials output. Keys must match hub_sites."
+  sensitive   = true
+
+  validation {
+    condition     = alltrue([for c in var.cluster_credentials : can(base64decode(c.ca_data)) && can(base64decode(c.cert_data)) && can(base64decode(c.key_data))])
+    error_message = "cluster_credentials must hold base64-encoded PEM data (certificate-authority-data, client-certificate-data, client-key-data of the site kubeconfig); pass module.<cluster>.credentials."
+  }
+}
+
+variable "hub_manifests_dir" {
+  type        = string
+  description = "Folder of the rendered hub objects (dist/hub): every *.k8s.yaml document in it (AppProjects, ApplicationSets) is applied to the hub."
+
+  validation {
+    condition     = length(fileset(var.hub_manifests_dir, "*.k8s.yaml")) > 0
+    error_message = "hub_manifests_dir holds no *.k8s.yaml file: run `npm run synth` (without --site, which skips the hub) and commit dist/hub before applying."
+  }
+}
+
+variable "extra_helm_values" {
+  type        = list(string)
+  description = "Additional argo-cd chart values as YAML documents, applied after the contract's values (e.g. ingress, SSO, HA replicas of the hub)."
+  default     = []
+
+  validation {
+    condition     = alltrue([for v in var.extra_helm_values : can(yamldecode(v))])
+    error_message = "Every extra_helm_values entry must be a YAML document, e.g. yamlencode({ server = { replicas = 2 } })."
+  }
+}

@@ -1,0 +1,50 @@
+# The bridge from the site inventory to Terraform. Everything Terraform knows about the fleet comes from here:
+# the site files (sites/*.yaml) and the facts TypeScript owns (generated.json: chart pins, schema defaults,
+# the Argo CD contract), so HCL never holds a second list of sites, nodes or IPs.
+#
+# The expressions stay deliberately plain (for, try, merge): test/terraform evaluates them and asserts that
+# the result equals what lib/inventory/load.ts returns for the same folder.
+locals {
+  # Written by `node terraform/tools/generate.mjs` from lib/*.ts; test/terraform fails when it is stale.
+  generated = jsondecode(file("${path.module}/generated.json"))
+  defaults  = local.generated.siteDefaults
+
+  site_files = sort(tolist(fileset(var.sites_dir, "*.yaml")))
+
+  raw_sites = {
+    for f in local.site_files : trimsuffix(f, ".yaml") => yamldecode(file("${var.sites_dir}/${f}"))
+  }
+
+  # The fields Terraform uses, with the schema's defaults applied exactly as zod applies them
+  # (lib/inventory/schema.ts): region, k3sVersion, nodes[].role and gitops.mode are optional in a site file.
+  sites = {
+    for name, s in local.raw_sites : name => {
+      name        = s.name
+      region      = try(s.region, local.defaults.region)
+      ring        = s.ring
+      k3s_version = try(s.k3sVersion, local.defaults.k3sVersion)
+      gitops_mode = try(s.gitops.mode, local.defaults.gitopsMode)
+      nodes = [
+        for n in s.nodes : {
+          name       = n.name
+          ip         = n.ip
+          arch       = n.arch
+          role       = try(n.role, local.defaults.nodeRole)
+          cpu_cores  = n.cpuCores
+          memory_gib = n.memoryGiB
+        }
+      ]
+    }
+  }
+
+  all_ips = flatten([for s in local.sites : s.nodes[*].ip])
+
+  # The inventory rules Terraform itself depends on. `npm run synth` checks the full schema first (CI runs it
+  # on every change); these catch a site file edited without running it, before any node is touched.
+  bad_names    = [for f, s in local.raw_sites : "${f}.yaml (name: ${try(s.name, "missing")})" if try(s.name, "") != f]
+  bad_first    = [for f, s in local.sites : "${f}.yaml (nodes[0].role: ${s.nodes[0].role})" if s.nodes[0].role != "server"]
+  bad_versions = [for f, s in local.sites : "${f}.yaml (k3sVersion: ${s.k3s_version})" if !can(regex("^v1\\.[0-9]+\\.[0-9]+\\+k3s[0-9]+$", s.k3s_version))]
+  bad_modes    = [for f, s in local.sites : "${f}.yaml (gitops.mode: ${s.gitops_mode})" if !contains(["hub", "pull"], s.gitops_mode)]
+  # Grouping (`...`) keeps this linear in the number of nodes: 3,000 sites must still plan in seconds.
+  duplicate_ips = [for ip, uses in { for ip in local.all_ips : ip => ip... } : ip if length(uses) > 1]
+}

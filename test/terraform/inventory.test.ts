@@ -1,0 +1,232 @@
+/**
+ * One source of truth: what Terraform derives from sites/*.yaml (the HCL of terraform/modules/inventory,
+ * evaluated here) equals what the TypeScript loader returns, for the real inventory, for an inventory with an
+ * added site, and for the defaults a minimal site file relies on. Broken inventories are rejected by both.
+ * generated.json (the facts TypeScript owns) must be current.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RESERVE } from '../../lib/capacity';
+import { layerApplication } from '../../lib/argocd/application';
+import * as contract from '../../lib/argocd/contract';
+import { loadInventory, LoadedSite } from '../../lib/inventory/load';
+import { SiteSchema } from '../../lib/inventory/schema';
+import { NODE_MEMORY_GIB_LABEL } from '../../lib/ollama/chart-props';
+import { PLATFORM } from '../../lib/site';
+import { HELM_CHARTS } from '../../lib/versions';
+import { closeHcl, ModuleInstance } from './hcl';
+import { MODULES_DIR, REPO, SITES_DIR, TERRAFORM } from './paths';
+
+const INVENTORY = join(MODULES_DIR, 'inventory');
+
+/** The TypeScript view, in the HCL module's field names. */
+function expectedSites(loaded: readonly LoadedSite[]): Record<string, unknown> {
+  return Object.fromEntries(
+    loaded.map(({ site }) => [
+      site.name,
+      {
+        name: site.name,
+        region: site.region,
+        ring: site.ring,
+        k3s_version: site.k3sVersion,
+        gitops_mode: site.gitops.mode,
+        nodes: site.nodes.map((n) => ({ name: n.name, ip: n.ip, arch: n.arch, role: n.role, cpu_cores: n.cpuCores, memory_gib: n.memoryGiB })),
+      },
+    ]),
+  );
+}
+
+async function hclSites(sitesDir: string): Promise<Record<string, unknown>> {
+  const inv = await ModuleInstance.create(INVENTORY, { vars: { sites_dir: sitesDir } });
+  const failed = (await inv.outputPreconditions('sites')).filter((p) => !p.ok);
+  if (failed.length) throw new Error(failed.map((p) => p.message).join('\n'));
+  return inv.output('sites');
+}
+
+const tmpDirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'tf-inventory-'));
+  tmpDirs.push(d);
+  return d;
+}
+afterAll(async () => {
+  tmpDirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+  await closeHcl();
+});
+
+/** A copy of sites/ plus extra files. */
+function sitesWith(extra: Record<string, string>, drop: string[] = []): string {
+  const dir = tempDir();
+  cpSync(SITES_DIR, dir, { recursive: true });
+  for (const f of drop) rmSync(join(dir, f));
+  for (const [name, text] of Object.entries(extra)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+/** A site file with only the required fields: region, k3sVersion, role and gitops come from the defaults. */
+const MINIMAL_SITE = `name: lab
+location: Test lab
+ring: 3
+nodes:
+  - name: lab-nuc-01
+    ip: 10.20.30.40
+    arch: amd64
+    cpuCores: 8
+    memoryGiB: 16
+  - name: lab-rpi-01
+    ip: 10.20.30.41
+    arch: arm64
+    cpuCores: 4
+    memoryGiB: 4
+    role: agent
+`;
+
+describe('sites Terraform derives from sites/*.yaml', () => {
+  it('equal the TypeScript inventory: sites, nodes (name, ip, arch, role, size), K3s versions, modes', async () => {
+    const loaded = loadInventory(SITES_DIR);
+    expect(loaded.length).toBeGreaterThan(0);
+    expect(await hclSites(SITES_DIR)).toEqual(expectedSites(loaded));
+  });
+
+  it('apply the schema defaults the same way for a minimal site file', async () => {
+    const dir = sitesWith({ 'lab.yaml': MINIMAL_SITE });
+    const hcl = (await hclSites(dir)) as Record<string, { region: string; k3s_version: string; gitops_mode: string; nodes: { role: string }[] }>;
+    const ts = loadInventory(dir).find((s) => s.site.name === 'lab')!.site;
+    expect(hcl.lab).toEqual(expectedSites([{ site: ts, file: 'lab.yaml' }]).lab);
+    expect({ region: hcl.lab.region, k3s: hcl.lab.k3s_version, mode: hcl.lab.gitops_mode, role: hcl.lab.nodes[0].role }).toEqual({
+      region: 'default',
+      k3s: SiteSchema.shape.k3sVersion.parse(undefined),
+      mode: 'hub',
+      role: 'server',
+    });
+  });
+
+  it('follow a site file being removed', async () => {
+    const loaded = loadInventory(SITES_DIR);
+    const drop = `${loaded[0].site.name}.yaml`;
+    const dir = sitesWith({}, [drop]);
+    const hcl = await hclSites(dir);
+    expect(Object.keys(hcl)).toEqual(loaded.slice(1).map((s) => s.site.name));
+    expect(hcl).toEqual(expectedSites(loadInventory(dir)));
+  });
+});
+
+describe('adding a site file adds its cluster to both worlds', () => {
+  let root: string;
+  let prod: ModuleInstance;
+
+  beforeAll(async () => {
+    // A scratch repository: this terraform/ tree, the real dist/, and sites/ plus one new file.
+    root = tempDir();
+    cpSync(TERRAFORM, join(root, 'terraform'), { recursive: true, filter: (src) => !src.includes('.terraform') });
+    symlinkSync(join(REPO, 'dist'), join(root, 'dist'));
+    cpSync(SITES_DIR, join(root, 'sites'), { recursive: true });
+    writeFileSync(join(root, 'sites', 'lab.yaml'), MINIMAL_SITE);
+    prod = await ModuleInstance.create(join(root, 'terraform/environments/prod'), {
+      vars: { ssh_user: 'pi', ssh_private_key_path: '~/.ssh/id', hub_kubeconfig_path: '~/.kube/hub.yaml' },
+    });
+  });
+
+  it('is in the TypeScript inventory and in every prod module instance Terraform plans', async () => {
+    const names = loadInventory(join(root, 'sites')).map((s) => s.site.name);
+    expect(names).toContain('lab');
+    const clusters = await prod.moduleCall('cluster');
+    expect(clusters.forEach).toEqual([...names].sort());
+    const lab = await clusters.instance('lab');
+    expect(await lab.output('api_server_url')).toBe('https://10.20.30.40:6443');
+    expect(Object.keys(await lab.output('node_configs'))).toEqual(['lab-nuc-01', 'lab-rpi-01']);
+  });
+
+  it('is registered at the hub (mode defaults to hub), not bootstrapped as a pull site', async () => {
+    const argocd = await (await prod.moduleCall('argocd')).instance();
+    expect(Object.keys(argocd.variable('hub_sites'))).toContain('lab');
+    expect((await prod.moduleCall('argocd_site')).forEach).not.toContain('lab');
+  });
+});
+
+describe('broken inventories are rejected by Terraform and by the TypeScript loader alike', () => {
+  const loaded = loadInventory(SITES_DIR);
+  const first = loaded[0];
+  const text = readFileSync(join(SITES_DIR, `${first.site.name}.yaml`), 'utf8');
+  const otherIp = loaded[1]?.site.nodes[0].ip ?? first.site.nodes[0].ip;
+
+  const cases: [string, Record<string, string>, RegExp][] = [
+    ['name differs from the file name', { 'renamed.yaml': text }, /name field of a site file must equal its file name: renamed\.yaml/],
+    ['k3sVersion "latest"', { [`${first.site.name}.yaml`]: text.replace(/^k3sVersion: .*$/m, 'k3sVersion: latest') }, /never "latest"/],
+    ['first node is an agent', { 'lab.yaml': MINIMAL_SITE.replace('memoryGiB: 16\n', 'memoryGiB: 16\n    role: agent\n') }, /first node of a site must be a K3s server .*: lab\.yaml \(nodes\[0\]\.role: agent\)/],
+    ['gitops.mode is neither hub nor pull', { 'lab.yaml': `${MINIMAL_SITE}gitops:\n  mode: push\n` }, /gitops\.mode must be "hub" or "pull": lab\.yaml \(gitops\.mode: push\)/],
+    ['a node IP is used twice across the fleet', { 'lab.yaml': MINIMAL_SITE.replace('10.20.30.40', otherIp) }, new RegExp(`unique across the fleet; used more than once: ${otherIp.replace(/\./g, '\\.')}`)],
+  ];
+
+  it.each(cases)('%s', async (_label, files, message) => {
+    const dir = sitesWith(files, 'renamed.yaml' in files ? [`${first.site.name}.yaml`] : []);
+    expect(() => loadInventory(dir)).toThrow();
+    const inv = await ModuleInstance.create(INVENTORY, { vars: { sites_dir: dir } });
+    const failed = (await inv.outputPreconditions('sites')).filter((p) => !p.ok).map((p) => p.message);
+    expect(failed).toEqual([expect.stringMatching(message)]);
+  });
+
+  it('rejects a sites folder without site files or with *.yml files', async () => {
+    const empty = tempDir();
+    const emptyInv = await ModuleInstance.create(INVENTORY, { vars: { sites_dir: empty } });
+    expect((await emptyInv.variableValidations('sites_dir')).map((v) => v.ok)).toEqual([false, true]);
+    const yml = sitesWith({ 'lab.yml': MINIMAL_SITE });
+    const ymlInv = await ModuleInstance.create(INVENTORY, { vars: { sites_dir: yml } });
+    expect(await ymlInv.variableValidations('sites_dir')).toEqual([{ ok: true, message: '' }, { ok: false, message: expect.stringMatching(/Rename each to <site>\.yaml/) }]);
+    expect(() => loadInventory(yml)).toThrow(/\.yml extension/);
+  });
+});
+
+describe('generated.json: the facts TypeScript owns, as Terraform reads them', () => {
+  const generated = JSON.parse(readFileSync(join(INVENTORY, 'generated.json'), 'utf8'));
+
+  it('is up to date (node terraform/tools/generate.mjs --check)', () => {
+    expect(() => execFileSync(process.execPath, ['terraform/tools/generate.mjs', '--check'], { cwd: REPO, stdio: 'pipe' })).not.toThrow();
+  });
+
+  it('pins the argo-cd chart of lib/versions.ts', async () => {
+    const inv = await ModuleInstance.create(INVENTORY, { vars: { sites_dir: SITES_DIR } });
+    expect(await inv.output('argocd_chart')).toEqual({ repository: HELM_CHARTS.argoCd.repoURL, chart: HELM_CHARTS.argoCd.chart, version: HELM_CHARTS.argoCd.version });
+  });
+
+  it('carries the platform settings, the capacity reserve and the placement label keys', () => {
+    expect(generated.platform).toEqual({ ...PLATFORM });
+    expect(generated.capacityReserve).toEqual(RESERVE);
+    expect(generated.nodeLabels).toEqual({ site: contract.SITE_LABEL, memoryGiB: NODE_MEMORY_GIB_LABEL });
+  });
+
+  it('carries the Argo CD contract, with Progressive Syncs enabled on the hub', () => {
+    expect(generated.argocd.clusterSecret).toEqual({
+      typeLabel: contract.CLUSTER_SECRET_TYPE_LABEL,
+      type: contract.CLUSTER_SECRET_TYPE,
+      siteLabel: contract.SITE_LABEL,
+      ringLabel: contract.RING_LABEL,
+      regionLabel: contract.REGION_LABEL,
+      gitopsModeLabel: contract.GITOPS_MODE_LABEL,
+      project: contract.PROJECTS.sites,
+    });
+    expect(generated.argocd.hubHelmValues).toEqual(contract.HUB_ARGOCD_HELM_VALUES);
+    expect(generated.argocd.hubHelmValues.configs.params['applicationsetcontroller.enable.progressive.syncs']).toBe(true);
+    expect(generated.argocd.pullHelmValues).toEqual(contract.PULL_ARGOCD_HELM_VALUES);
+  });
+
+  it('holds the pull-mode root Application as lib/argocd/application.ts renders it, with placeholders only for site facts', () => {
+    const ph = generated.argocd.pullRootApplication.placeholders;
+    const app = layerApplication({
+      name: `${ph.site}-gitops`,
+      site: ph.site,
+      layer: 'gitops',
+      ring: ph.ring,
+      project: contract.PROJECTS.bootstrap,
+      repoURL: ph.repoURL,
+      targetRevision: ph.targetRevision,
+      path: `${PLATFORM.distPath}/${ph.site}`,
+      include: 'gitops.k8s.yaml',
+      cluster: { server: contract.IN_CLUSTER_SERVER },
+      namespace: contract.ARGOCD_NAMESPACE,
+    });
+    expect(generated.argocd.pullRootApplication.application).toEqual({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', ...app });
+  });
+});
