@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { InputError } from '../errors';
 import { LoadedSite } from '../inventory/load';
 import { FLEET_OUTPUTS } from '../layers';
 import { Catalog } from '../site';
@@ -71,7 +72,6 @@ function rebuildError(e: WorkerReply['error']): Error {
   if (!e) return new Error('worker failed without an error');
   if (e.name === 'InputError' && e.input) {
     // Keep InputError semantics (one clear message, exit 1) across the thread boundary.
-    const { InputError } = require('../errors') as typeof import('../errors');
     const i = e.input as { file: string; field: string; value: unknown; problem: string; fix: string };
     return new InputError(i.file, i.field, i.value, i.problem, i.fix);
   }
