@@ -13,7 +13,7 @@
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
-import * as yaml from 'js-yaml';
+import { toYaml } from '../lib/synth/yaml';
 import { ServiceMonitor } from '../imports/monitoring-monitoring.coreos.com';
 import { ARGOCD_NAMESPACE } from '../lib/argocd/contract';
 import { HelmRelease } from '../lib/helm';
@@ -223,7 +223,6 @@ export const hubMonitoringOutput: FleetOutput = (sites: readonly { readonly site
   const app = new App({ outdir: 'hub' });
   const chart = new HubMonitoringChart(app, 'hub-monitoring', sites.map((s) => s.site));
   const objects = chart.toJson();
-  // Serialised like lib/synth/render.ts toYaml (not imported: that module imports the layer registry).
-  const content = objects.map((o) => yaml.dump(o, { noRefs: true, lineWidth: -1 })).join('---\n');
+  const content = toYaml(objects);
   return objects.length ? [{ path: HUB_MONITORING_FILE, content }] : [];
 };

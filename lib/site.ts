@@ -3,6 +3,8 @@
  * platform settings) loaded once from the repository. Charts are pure functions of this value: they never
  * read files, the environment or the clock.
  */
+import type { InferenceModel } from './inference/models';
+import type { Modelfile } from './ollama/modelfile';
 import { Site } from './inventory/schema';
 
 /** Fleet-wide settings that are not facts of one site. */
@@ -24,6 +26,10 @@ export const PLATFORM: PlatformSettings = {
 /** Fleet-wide inputs loaded from the repository; layers extend it with their own catalogues. */
 export interface Catalog {
   readonly platform: PlatformSettings;
+  /** ONNX models of models/onnx/ with the files the inference layer delivers (lib/inference/models.ts). */
+  readonly onnxModels: readonly InferenceModel[];
+  /** Parsed `models/ollama/<name>.Modelfile`, keyed by <name> (lib/ollama/load.ts). */
+  readonly modelfiles: Readonly<Record<string, Modelfile>>;
 }
 
 export interface SiteContext {

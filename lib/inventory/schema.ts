@@ -103,6 +103,17 @@ const inference = z
     maxReplicas: z.number().int().min(1).max(50).default(4).describe('HPA ceiling. @default 4'),
     targetCpuUtilizationPercent: z.number().int().min(10).max(100).default(70),
     strategy: z.enum(['canary', 'blueGreen']).default('canary').describe('Argo Rollouts strategy. @default canary'),
+    canaryWeightPercent: z
+      .number()
+      .int()
+      .min(1)
+      .max(99)
+      .default(50)
+      .describe('canary: share of the pods that run the new version during the analysis (no traffic router: by replica count). @default 50'),
+    autoPromote: z
+      .boolean()
+      .default(true)
+      .describe('blueGreen: switch to the new version once the pre-promotion analysis passes; false waits for a manual promote. @default true'),
     resources: resources.default({ cpuMillicores: 250, memoryMiB: 256 }),
     clients: z.array(client).default([]).describe('Pods allowed to call the inference API (besides Prometheus).'),
     slo: slo.default({ availabilityTarget: 0.995, latencyP95Seconds: 0.05, latencyTarget: 0.99 }),
@@ -115,12 +126,19 @@ const ollama = z
     models: z
       .array(z.string().regex(OLLAMA_MODEL_REF, 'must be a pinned Ollama model "name:tag" such as "llama3.2:1b" (never untagged or :latest)'))
       .default([])
-      .describe('Library models to pre-pull, pinned by tag.'),
+      .describe('Library models to pre-pull, pinned by tag. With no models the site runs no Ollama server at all.'),
     customModels: z
       .array(dnsLabel)
       .default([])
       .describe('Custom models built from models/ollama/<name>.Modelfile.'),
     storageGiB: z.number().int().min(1).max(2048).default(20).describe('Model cache PVC size. @default 20'),
+    replicas: z
+      .number()
+      .int()
+      .min(1)
+      .max(4)
+      .default(1)
+      .describe('Ollama servers, each with its own model cache, on separate nodes that can hold the models. @default 1'),
     numParallel: z.number().int().min(1).max(16).default(1).describe('OLLAMA_NUM_PARALLEL. @default 1'),
     maxLoadedModels: z.number().int().min(1).max(8).default(1).describe('OLLAMA_MAX_LOADED_MODELS. @default 1'),
     keepAlive: z
@@ -161,6 +179,19 @@ const monitoring = z
   })
   .strict();
 
+/**
+ * An IANA zone name as Go's time.LoadLocation reads it (exact case): Argo CD silently falls back to UTC for a
+ * zone it cannot load, which would shift a maintenance window by hours without any error.
+ */
+export function isIanaTimeZone(tz: string): boolean {
+  try {
+    const resolved = new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
+    return resolved === tz || resolved.toLowerCase() !== tz.toLowerCase();
+  } catch {
+    return false;
+  }
+}
+
 const syncWindow = z
   .object({
     kind: z.enum(['allow', 'deny']).default('allow'),
@@ -169,7 +200,12 @@ const syncWindow = z
       .regex(/^(\S+\s+){4}\S+$/, 'must be a 5-field cron expression such as "0 2 * * *"')
       .describe('Cron schedule when the window opens.'),
     duration: z.string().regex(/^\d+(m|h)$/, 'must be a duration such as "2h" or "90m"'),
-    timeZone: z.string().min(1).default('UTC').describe('IANA time zone, e.g. Europe/Berlin. @default UTC'),
+    timeZone: z
+      .string()
+      .min(1)
+      .refine(isIanaTimeZone, 'must be an IANA time zone name with exact case, such as "Europe/Berlin" or "UTC"')
+      .default('UTC')
+      .describe('IANA time zone, e.g. Europe/Berlin. @default UTC'),
     manualSync: z.boolean().default(true).describe('Allow manual syncs inside a deny window. @default true'),
   })
   .strict();

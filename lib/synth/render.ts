@@ -4,12 +4,14 @@
  * the CLI, the worker threads and the tests.
  */
 import { App } from 'cdk8s';
-import * as yaml from 'js-yaml';
 import { add, Consumer, declaredRequests, formatMiB, manifestConsumers, Resources, siteAllocatable, allocatable } from '../capacity';
 import { InputError } from '../errors';
 import { LayerDefinition } from '../layer';
 import { LAYERS } from '../layers';
 import { SiteContext } from '../site';
+import { toYaml } from './yaml';
+
+export { toYaml };
 
 export interface RenderedFile {
   /** Path relative to the output folder, e.g. `warehouse/baseline.k8s.yaml`. */
@@ -34,10 +36,6 @@ export interface RenderedSite {
   readonly summary: SiteSummary;
 }
 
-/** Serialises manifests the same way everywhere: block YAML, no anchors, no line folding. */
-export function toYaml(objects: readonly unknown[]): string {
-  return objects.map((o) => yaml.dump(o, { noRefs: true, lineWidth: -1 })).join('---\n');
-}
 
 export function renderSite(ctx: SiteContext, layers: readonly LayerDefinition[] = LAYERS): RenderedSite {
   const { site } = ctx;

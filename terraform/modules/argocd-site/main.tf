@@ -16,7 +16,7 @@ locals {
 
   # Core mode: the contract's values (no dex, notifications or ApplicationSet controller) plus no API server/UI;
   # the site is operated through Git, and `argocd --core` works over the kubeconfig if someone needs a look.
-  helm_values = merge(var.contract.pullHelmValues, { server = { enabled = false } })
+  helm_values = var.contract.pullHelmValues
 
   helm_chart = {
     apiVersion = "helm.cattle.io/v1"

@@ -1,0 +1,75 @@
+/**
+ * The Terraform contract as documented in docs/gitops.md is exactly what the code uses: the cluster secret
+ * labels the hub generators select on, the Helm values that enable Progressive Syncs, and the bootstrap
+ * objects (which validate against the CRDs in validate.test.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Application } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application';
+import { AppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject';
+import * as yaml from 'js-yaml';
+import { bootstrapProjectSpec, hubRootApplication, pullRootApplication } from '../../lib/argocd/bootstrap';
+import {
+  ARGOCD_NAMESPACE,
+  clusterSecretData,
+  clusterSecretLabels,
+  GITOPS_MODE_LABEL,
+  HUB_ARGOCD_HELM_VALUES,
+  PROJECTS,
+  PULL_ARGOCD_HELM_VALUES,
+  SITE_LABEL,
+} from '../../lib/argocd/contract';
+import { PLATFORM } from '../../lib/site';
+import { sampleSite } from '../helpers';
+import { renderHubFor } from './support';
+
+const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'gitops.md'), 'utf8');
+
+/** The YAML documents of the fenced block that follows `<!-- contract:ID -->`. */
+function block(id: string): unknown[] {
+  const m = new RegExp(`<!-- contract:${id} -->\\n\`\`\`yaml\\n([\\s\\S]*?)\\n\`\`\``).exec(doc);
+  if (!m) throw new Error(`docs/gitops.md has no contract block "${id}"`);
+  return yaml.loadAll(m[1]);
+}
+
+const json = (o: unknown): unknown => JSON.parse(JSON.stringify(o));
+
+describe('Terraform contract in docs/gitops.md', () => {
+  it('cluster secret: labels, name and project', () => {
+    const [secret] = block('cluster-secret') as { metadata: { namespace: string; labels: Record<string, string> }; stringData: Record<string, string> }[];
+    const site = sampleSite('factory-floor');
+    expect(secret.metadata.namespace).toBe(ARGOCD_NAMESPACE);
+    expect(secret.metadata.labels).toEqual(clusterSecretLabels(site));
+    expect(secret.stringData).toMatchObject(clusterSecretData(site));
+  });
+
+  it('cluster secret labels are what the hub generators select on', () => {
+    const labels = clusterSecretLabels(sampleSite('factory-floor'));
+    for (const set of renderHubFor([sampleSite('factory-floor')]).objects.filter((o) => o.kind === 'ApplicationSet')) {
+      const selector = set.spec.generators[0].matrix.generators[1].clusters.selector.matchLabels as Record<string, string>;
+      for (const [k, v] of Object.entries(selector)) expect(labels[k]).toBe(k === SITE_LABEL ? 'factory-floor' : v);
+    }
+    expect(labels[GITOPS_MODE_LABEL]).toBe('hub');
+  });
+
+  it('hub Helm values enable Progressive Syncs', () => {
+    expect(block('hub-helm-values')).toEqual([json(HUB_ARGOCD_HELM_VALUES)]);
+    expect(HUB_ARGOCD_HELM_VALUES.configs.params['applicationsetcontroller.enable.progressive.syncs']).toBe(true);
+  });
+
+  it('pull-mode Helm values restore the Application health check', () => {
+    expect(block('pull-helm-values')).toEqual([json(PULL_ARGOCD_HELM_VALUES)]);
+  });
+
+  it('hub bootstrap: project and root Application', () => {
+    const project = new AppProject({ metadata: { name: PROJECTS.bootstrap, namespace: ARGOCD_NAMESPACE }, spec: bootstrapProjectSpec(PLATFORM, 'hub') }).toJSON();
+    expect(block('hub-bootstrap')).toEqual(json([project, new Application({ ...hubRootApplication(PLATFORM) }).toJSON()]));
+  });
+
+  it('pull bootstrap: project and root Application (the site’s gitops layer Application)', () => {
+    const project = new AppProject({ metadata: { name: PROJECTS.bootstrap, namespace: ARGOCD_NAMESPACE }, spec: bootstrapProjectSpec(PLATFORM, 'pull') }).toJSON();
+    const root = new Application({ ...pullRootApplication(sampleSite('warehouse'), PLATFORM) }).toJSON();
+    expect(block('pull-bootstrap')).toEqual(json([project, root]));
+    expect(root.spec.source).toMatchObject({ path: 'dist/warehouse', directory: { include: 'gitops.k8s.yaml' } });
+  });
+});

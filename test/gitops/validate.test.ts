@@ -1,0 +1,83 @@
+/**
+ * Every Argo CD object the project renders or hands to Terraform validates strictly against the vendored
+ * upstream CRDs (schemas/crds/argoproj.io_*.yaml, Argo CD v3.5.1) through lib/validate: unknown fields are
+ * errors, as with `kubectl apply --validate=strict`. Controls prove the validator rejects what it should.
+ */
+import { Application } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application';
+import { AppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject';
+import { bootstrapProjectSpec, hubRootApplication, pullRootApplication } from '../../lib/argocd/bootstrap';
+import { ARGOCD_NAMESPACE, PROJECTS } from '../../lib/argocd/contract';
+import { formatIssue, validateManifests } from '../../lib/validate';
+import { buildSite, K8sObject, sampleSite } from '../helpers';
+import { renderHubFor, sampleInMode } from './support';
+
+const ARGO_KINDS = new Set(['Application', 'ApplicationSet', 'AppProject']);
+
+function issues(objects: readonly unknown[]): string[] {
+  return validateManifests([...objects]).map(formatIssue);
+}
+
+function argoObjects(): { where: string; objects: K8sObject[] }[] {
+  const out: { where: string; objects: K8sObject[] }[] = [];
+  for (const name of ['factory-floor', 'office', 'warehouse']) {
+    for (const mode of ['hub', 'pull'] as const) {
+      const objects = buildSite(sampleInMode(name, mode)).layers.gitops;
+      out.push({ where: `${name} (${mode} mode) gitops.k8s.yaml`, objects });
+    }
+  }
+  out.push({ where: 'dist/hub', objects: renderHubFor(['factory-floor', 'office', 'warehouse'].map(sampleSite)).objects });
+  const site = sampleSite('warehouse');
+  const platform = { repoURL: 'https://github.com/edge-ai-gitops/edge-ai-gitops.git', targetRevision: 'main', distPath: 'dist' };
+  const bootstrap = [
+    new AppProject({ metadata: { name: PROJECTS.bootstrap, namespace: ARGOCD_NAMESPACE }, spec: bootstrapProjectSpec(platform, 'pull') }).toJSON(),
+    new AppProject({ metadata: { name: PROJECTS.bootstrap, namespace: ARGOCD_NAMESPACE }, spec: bootstrapProjectSpec(platform, 'hub') }).toJSON(),
+    new Application({ ...pullRootApplication(site, platform) }).toJSON(),
+    new Application({ ...hubRootApplication(platform) }).toJSON(),
+  ];
+  out.push({ where: 'Terraform bootstrap objects', objects: bootstrap });
+  return out;
+}
+
+describe('Argo CD objects against the vendored CRDs (closed world)', () => {
+  const sets = argoObjects();
+
+  it.each(sets.map((s) => [s.where, s.objects] as const))('%s: zero schema issues', (_where, objects) => {
+    expect(objects.length).toBeGreaterThan(0);
+    expect(objects.every((o) => ARGO_KINDS.has(o.kind))).toBe(true);
+    expect(issues(objects)).toEqual([]);
+  });
+
+  it('covers all three Argo CD kinds', () => {
+    const kinds = new Set(sets.flatMap((s) => s.objects.map((o) => o.kind)));
+    expect([...kinds].sort()).toEqual(['AppProject', 'Application', 'ApplicationSet']);
+  });
+});
+
+describe('controls: the validator rejects', () => {
+  const hub = renderHubFor([sampleSite('office')]);
+  const clone = <T>(o: T): T => JSON.parse(JSON.stringify(o)) as T;
+
+  it('an unknown field in an AppProject', () => {
+    const p = clone(hub.objects.find((o) => o.kind === 'AppProject') as K8sObject);
+    p.spec.destination = p.spec.destinations;
+    expect(issues([p]).join('\n')).toMatch(/destination/);
+  });
+
+  it('an unknown field deep in an ApplicationSet template', () => {
+    const s = clone(hub.objects.find((o) => o.kind === 'ApplicationSet') as K8sObject);
+    s.spec.template.spec.syncPolicy.automated.pruneAll = true;
+    expect(issues([s]).join('\n')).toMatch(/pruneAll/);
+  });
+
+  it('a wrong type in a RollingSync step', () => {
+    const s = clone(hub.objects.find((o) => o.kind === 'ApplicationSet') as K8sObject);
+    s.spec.strategy.rollingSync.steps[0].matchExpressions[0].values = 'not-a-list';
+    expect(issues([s])).not.toEqual([]);
+  });
+
+  it('an unknown sync-window field', () => {
+    const p = clone(hub.objects.find((o) => o.metadata.name === PROJECTS.sites) as K8sObject);
+    p.spec.syncWindows[0].timezone = 'UTC';
+    expect(issues([p]).join('\n')).toMatch(/timezone/);
+  });
+});
