@@ -10,7 +10,7 @@ import { InputError } from '../errors';
 import { displayPath, loadInventory } from '../inventory/load';
 import { renderFleet } from './fleet';
 import { SiteSummary } from './render';
-import { writeOutput } from './writer';
+import { OutputTransaction } from './writer';
 
 export interface SynthOptions {
   readonly sitesDir: string;
@@ -97,10 +97,16 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
   }
   const catalog = loadCatalog(process.cwd());
   const selected = options.only.length ? loaded.filter((l) => options.only.includes(l.site.name)) : loaded;
-  const rendered = await renderFleet(selected, loaded, catalog, { jobs: options.jobs, partial: options.only.length > 0 });
-  const result = writeOutput(options.outDir, rendered.files, options.only.length ? { onlyDirs: options.only } : {});
-  const bytes = rendered.files.reduce((sum, f) => sum + Buffer.byteLength(f.content), 0);
-  return { summaries: rendered.summaries, ...result, bytes, files: rendered.files.length };
+  const tx = new OutputTransaction(options.outDir, options.only.length ? { onlyDirs: options.only } : {});
+  try {
+    const rendered = await renderFleet(selected, loaded, catalog, { jobs: options.jobs, partial: options.only.length > 0, target: tx.target });
+    const result = tx.commit(rendered.staged);
+    const bytes = rendered.staged.reduce((sum, f) => sum + f.bytes, 0);
+    return { summaries: rendered.summaries, ...result, bytes, files: rendered.staged.length };
+  } catch (err) {
+    tx.abort();
+    throw err;
+  }
 }
 
 function printSummary(result: SynthResult, options: SynthOptions, ms: number): void {

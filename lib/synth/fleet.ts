@@ -1,6 +1,7 @@
 /**
- * Renders a set of sites, sequentially or on worker threads. Both paths run the same `renderSite` on the
- * same inputs and return files in the same order, so their output is byte-identical (a test checks it).
+ * Renders a set of sites, sequentially or on worker threads, streaming each file into the output
+ * transaction's staging folder as soon as it is rendered (memory stays bounded by one site). Both paths run
+ * the same `renderSite` on the same inputs, so their output is byte-identical (a test checks it).
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -10,10 +11,11 @@ import { InputError } from '../errors';
 import { LoadedSite } from '../inventory/load';
 import { FLEET_OUTPUTS } from '../layers';
 import { Catalog } from '../site';
-import { RenderedFile, renderSite, SiteSummary } from './render';
+import { renderSite, SiteSummary } from './render';
+import { StagedFile, stageFile, StagingTarget } from './writer';
 
 export interface FleetRender {
-  readonly files: RenderedFile[];
+  readonly staged: StagedFile[];
   readonly summaries: SiteSummary[];
 }
 
@@ -22,6 +24,8 @@ export interface RenderOptions {
   readonly jobs: number;
   /** Rendering only some sites (`--site`): fleet-level outputs (the hub) are not rendered. */
   readonly partial: boolean;
+  /** The output transaction's staging target. */
+  readonly target: StagingTarget;
 }
 
 /** Sites per worker below which threads cost more than they save (worker start ≈ module load time). */
@@ -31,15 +35,15 @@ export function workerScript(): string {
   return join(__dirname, 'synth-worker.js');
 }
 
-export function renderSequential(sites: readonly LoadedSite[], catalog: Catalog): FleetRender {
-  const files: RenderedFile[] = [];
+export function renderSequential(sites: readonly LoadedSite[], catalog: Catalog, target: StagingTarget): FleetRender {
+  const staged: StagedFile[] = [];
   const summaries: SiteSummary[] = [];
   for (const s of sites) {
     const r = renderSite({ site: s.site, file: s.file, catalog });
-    files.push(...r.files);
+    for (const f of r.files) staged.push(stageFile(target, f));
     summaries.push(r.summary);
   }
-  return { files, summaries };
+  return { staged, summaries };
 }
 
 interface WorkerReply {
@@ -48,7 +52,7 @@ interface WorkerReply {
   readonly error?: { readonly name: string; readonly message: string; readonly stack?: string; readonly input?: unknown };
 }
 
-function renderOnWorkers(sites: readonly LoadedSite[], catalog: Catalog, workers: number): Promise<FleetRender> {
+function renderOnWorkers(sites: readonly LoadedSite[], catalog: Catalog, target: StagingTarget, workers: number): Promise<FleetRender> {
   // Contiguous chunks keep the output order trivially equal to the sequential order.
   const size = Math.ceil(sites.length / workers);
   const chunks = Array.from({ length: workers }, (_, i) => sites.slice(i * size, (i + 1) * size)).filter((c) => c.length);
@@ -56,7 +60,7 @@ function renderOnWorkers(sites: readonly LoadedSite[], catalog: Catalog, workers
     chunks.map(
       (chunk) =>
         new Promise<FleetRender>((resolvePromise, reject) => {
-          const worker = new Worker(workerScript(), { workerData: { sites: chunk, catalog } });
+          const worker = new Worker(workerScript(), { workerData: { sites: chunk, catalog, target } });
           worker.once('message', (reply: WorkerReply) => {
             if (reply.ok && reply.rendered) resolvePromise(reply.rendered);
             else reject(rebuildError(reply.error));
@@ -65,7 +69,7 @@ function renderOnWorkers(sites: readonly LoadedSite[], catalog: Catalog, workers
           worker.once('error', reject);
         }),
     ),
-  ).then((parts) => ({ files: parts.flatMap((p) => p.files), summaries: parts.flatMap((p) => p.summaries) }));
+  ).then((parts) => ({ staged: parts.flatMap((p) => p.staged), summaries: parts.flatMap((p) => p.summaries) }));
 }
 
 function rebuildError(e: WorkerReply['error']): Error {
@@ -89,9 +93,11 @@ export async function renderFleet(
   const auto = Math.min(availableParallelism(), Math.floor(selected.length / MIN_SITES_PER_WORKER));
   const jobs = options.jobs > 0 ? options.jobs : auto;
   const useWorkers = jobs > 1 && existsSync(workerScript());
-  const rendered = useWorkers ? await renderOnWorkers(selected, catalog, jobs) : renderSequential(selected, catalog);
+  const rendered = useWorkers ? await renderOnWorkers(selected, catalog, options.target, jobs) : renderSequential(selected, catalog, options.target);
   if (!options.partial) {
-    for (const output of FLEET_OUTPUTS) rendered.files.push(...output(all, catalog));
+    for (const output of FLEET_OUTPUTS) {
+      for (const f of output(all, catalog)) rendered.staged.push(stageFile(options.target, f));
+    }
   }
   return rendered;
 }

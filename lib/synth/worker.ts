@@ -3,11 +3,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { InputError } from '../errors';
 import { LoadedSite } from '../inventory/load';
 import { Catalog } from '../site';
+import { StagingTarget } from './writer';
 import { renderSequential } from './fleet';
 
-const { sites, catalog } = workerData as { sites: LoadedSite[]; catalog: Catalog };
+const { sites, catalog, target } = workerData as { sites: LoadedSite[]; catalog: Catalog; target: StagingTarget };
 try {
-  parentPort?.postMessage({ ok: true, rendered: renderSequential(sites, catalog) });
+  parentPort?.postMessage({ ok: true, rendered: renderSequential(sites, catalog, target) });
 } catch (err) {
   const e = err as Error;
   const input =

@@ -1,15 +1,18 @@
 /**
  * Atomic, minimal output writer.
  *
- * - No change → nothing is written (mtimes kept; git and Argo CD see nothing).
- * - A change → a complete new tree is built in a staging folder beside the output (unchanged files are
- *   hard-linked, so they keep their inode and mtime; changed files are written), then swapped in with two
- *   renames. A run killed before the swap leaves the old output untouched; a run killed between the two
- *   renames leaves `.<out>.old-*`, which the next run restores before doing anything else.
- * - Any error before the swap (validation, synthesis) leaves the output exactly as it was.
+ * - No change → nothing is written to the output (mtimes kept; git and Argo CD see nothing).
+ * - Renderers (the main thread or workers) stream each file into a staging folder beside the output as
+ *   soon as it is rendered, and only if it differs from the file already in the output: memory stays
+ *   bounded by one site, not the fleet.
+ * - On commit, unchanged files are hard-linked into the staging folder (same inode and mtime), and the
+ *   staging folder is swapped in with two renames. A run killed before the swap leaves the old output
+ *   untouched; a run killed between the two renames leaves `.<out>.old-*`, which the next run restores
+ *   before doing anything else.
+ * - Any error before the swap (validation, synthesis) aborts the transaction: the output is exactly as it was.
  *
  * The output folder is owned by the synthesizer: files it no longer renders (a removed site) are removed.
- * With `onlySites`, only those site folders are managed and everything else is carried over untouched.
+ * With `onlyDirs`, only those top-level folders are managed and everything else is carried over untouched.
  */
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -24,6 +27,19 @@ export interface WriteResult {
 export interface WriteOptions {
   /** Manage only these top-level folders (e.g. `--site warehouse`); others are kept as they are. */
   readonly onlyDirs?: readonly string[];
+}
+
+/** What a renderer reports for each file it staged (content stays in the staging folder, not in memory). */
+export interface StagedFile {
+  readonly path: string;
+  readonly changed: boolean;
+  readonly bytes: number;
+}
+
+/** Where renderers put changed files: plain paths, so worker threads can use it too. */
+export interface StagingTarget {
+  readonly out: string;
+  readonly staging: string;
 }
 
 function siblings(out: string): { parent: string; base: string } {
@@ -59,60 +75,106 @@ export function listFiles(root: string, rel = ''): string[] {
   return out;
 }
 
-function sameContent(path: string, content: string): boolean {
+function sameContent(path: string, content: string, bytes: number): boolean {
   try {
-    if (statSync(path).size !== Buffer.byteLength(content)) return false;
+    if (statSync(path).size !== bytes) return false;
     return readFileSync(path, 'utf8') === content;
   } catch {
     return false;
   }
 }
 
+/** Stages one rendered file: written to the staging folder only when it differs from the output. */
+export function stageFile(target: StagingTarget, file: RenderedFile): StagedFile {
+  const bytes = Buffer.byteLength(file.content);
+  if (sameContent(join(target.out, file.path), file.content, bytes)) return { path: file.path, changed: false, bytes };
+  const dest = join(target.staging, file.path);
+  mkdirSync(dirname(dest), { recursive: true });
+  writeFileSync(dest, file.content);
+  return { path: file.path, changed: true, bytes };
+}
+
+/** One synth run's view of the output folder: stage files, then commit (swap) or abort. */
+export class OutputTransaction {
+  readonly target: StagingTarget;
+  private readonly onlyDirs?: readonly string[];
+  private done = false;
+
+  constructor(out: string, options: WriteOptions = {}) {
+    recover(out);
+    const { parent, base } = siblings(out);
+    mkdirSync(parent, { recursive: true });
+    const staging = join(parent, `.${base}.staging-${process.pid}`);
+    rmSync(staging, { recursive: true, force: true });
+    mkdirSync(staging);
+    this.target = { out, staging };
+    this.onlyDirs = options.onlyDirs;
+  }
+
+  private managed(path: string): boolean {
+    return !this.onlyDirs || this.onlyDirs.includes(path.split('/')[0]);
+  }
+
+  /** Leaves the output exactly as it was. */
+  abort(): void {
+    if (this.done) return;
+    this.done = true;
+    rmSync(this.target.staging, { recursive: true, force: true });
+  }
+
+  /** Swaps the staged output in, or does nothing at all when no file changed and none was removed. */
+  commit(staged: readonly StagedFile[]): WriteResult {
+    if (this.done) throw new Error('internal: transaction already finished');
+    const { out, staging } = this.target;
+    const desired = new Set<string>();
+    const changed = new Set<string>();
+    for (const f of staged) {
+      if (!this.managed(f.path)) {
+        this.abort();
+        throw new Error(`internal: ${f.path} is outside the folders this run manages`);
+      }
+      if (desired.has(f.path)) {
+        this.abort();
+        throw new Error(`internal: ${f.path} rendered twice`);
+      }
+      desired.add(f.path);
+      if (f.changed) changed.add(f.path);
+    }
+    const existing = listFiles(out);
+    const removed = existing.filter((p) => this.managed(p) && !desired.has(p));
+    if (changed.size === 0 && removed.length === 0) {
+      this.abort();
+      return { written: 0, removed: 0, unchanged: desired.size };
+    }
+    const removedSet = new Set(removed);
+    const made = new Set<string>();
+    for (const path of existing) {
+      if (changed.has(path) || removedSet.has(path)) continue;
+      const dir = dirname(join(staging, path));
+      if (!made.has(dir)) {
+        mkdirSync(dir, { recursive: true });
+        made.add(dir);
+      }
+      linkSync(join(out, path), join(staging, path));
+    }
+    const { parent, base } = siblings(out);
+    const old = join(parent, `.${base}.old-${process.pid}`);
+    if (existsSync(out)) renameSync(out, old);
+    renameSync(staging, out);
+    rmSync(old, { recursive: true, force: true });
+    this.done = true;
+    return { written: changed.size, removed: removed.length, unchanged: desired.size - changed.size };
+  }
+}
+
+/** Convenience for callers holding all files in memory (tests, small tools). */
 export function writeOutput(out: string, files: readonly RenderedFile[], options: WriteOptions = {}): WriteResult {
-  recover(out);
-  const managed = (path: string): boolean => !options.onlyDirs || options.onlyDirs.includes(path.split('/')[0]);
-  const desired = new Map<string, string>();
-  for (const f of files) {
-    if (!managed(f.path)) throw new Error(`internal: ${f.path} is outside the folders this run manages`);
-    if (desired.has(f.path)) throw new Error(`internal: ${f.path} rendered twice`);
-    desired.set(f.path, f.content);
+  const tx = new OutputTransaction(out, options);
+  try {
+    const staged = files.map((f) => stageFile(tx.target, f));
+    return tx.commit(staged);
+  } catch (err) {
+    tx.abort();
+    throw err;
   }
-  const existing = listFiles(out);
-  const changed: string[] = [];
-  for (const [path, content] of desired) {
-    if (!sameContent(join(out, path), content)) changed.push(path);
-  }
-  const removed = existing.filter((p) => managed(p) && !desired.has(p));
-  if (changed.length === 0 && removed.length === 0) {
-    return { written: 0, removed: 0, unchanged: desired.size };
-  }
-
-  const { parent, base } = siblings(out);
-  mkdirSync(parent, { recursive: true });
-  const staging = join(parent, `.${base}.staging-${process.pid}`);
-  rmSync(staging, { recursive: true, force: true });
-  const made = new Set<string>();
-  const ensureDir = (dir: string): void => {
-    if (made.has(dir)) return;
-    mkdirSync(dir, { recursive: true });
-    made.add(dir);
-  };
-  const changedSet = new Set(changed);
-  const removedSet = new Set(removed);
-  for (const path of existing) {
-    if (changedSet.has(path) || removedSet.has(path)) continue;
-    ensureDir(dirname(join(staging, path)));
-    linkSync(join(out, path), join(staging, path));
-  }
-  for (const path of changed) {
-    ensureDir(dirname(join(staging, path)));
-    writeFileSync(join(staging, path), desired.get(path) as string);
-  }
-  if (!existsSync(staging)) mkdirSync(staging, { recursive: true });
-
-  const old = join(parent, `.${base}.old-${process.pid}`);
-  if (existsSync(out)) renameSync(out, old);
-  renameSync(staging, out);
-  rmSync(old, { recursive: true, force: true });
-  return { written: changed.length, removed: removed.length, unchanged: desired.size - changed.length };
 }
