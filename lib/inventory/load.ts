@@ -4,10 +4,12 @@
  * 3,000-site inventory validates in well under a second.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { basename, join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { z } from 'zod';
-import { InputError, MISSING } from '../errors';
+import { displayPath, fieldPath, InputError, MISSING, moreProblems, valueAt } from '../errors';
+
+export { displayPath };
 import { Site, SiteSchema } from './schema';
 
 export interface LoadedSite {
@@ -15,12 +17,6 @@ export interface LoadedSite {
   readonly site: Site;
   /** The file it came from, relative to the working directory when possible (used in error messages). */
   readonly file: string;
-}
-
-/** Display path for error messages: relative to the current directory unless that climbs out of it. */
-export function displayPath(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel.startsWith('..') ? path : rel;
 }
 
 /** Lists the site files of an inventory folder, sorted so that every run sees the same order. */
@@ -117,24 +113,6 @@ export function loadInventory(dir: string): LoadedSite[] {
 
 type Issue = z.core.$ZodIssue;
 
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else out += out ? `.${String(p)}` : String(p);
-  }
-  return out || '(document)';
-}
-
-function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
-  let cur: unknown = raw;
-  for (const p of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<PropertyKey, unknown>)[p];
-  }
-  return cur;
-}
-
 /** Unwraps defaults/optionals/arrays to find the object schema at a path, to list allowed keys. */
 function objectKeysAt(path: readonly PropertyKey[]): string[] {
   let schema: z.ZodType = SiteSchema;
@@ -158,20 +136,20 @@ function objectKeysAt(path: readonly PropertyKey[]): string[] {
 
 /** Turns the first zod issue into one actionable message: file, field, value, problem, fix. */
 function zodIssueToError(file: string, raw: unknown, issue: Issue, total: number): InputError {
-  const more = total > 1 ? ` (${total - 1} more problem${total > 2 ? 's' : ''} after this one)` : '';
+  const more = moreProblems(total);
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0];
     const fullPath = [...issue.path, key];
     const allowed = objectKeysAt(issue.path);
     return new InputError(
       file,
-      formatPath(fullPath),
+      fieldPath(fullPath),
       valueAt(raw, fullPath),
       `is not a known field${more}`,
       `remove it or correct its spelling; allowed fields here: ${allowed.join(', ')}`,
     );
   }
-  const field = formatPath(issue.path);
+  const field = fieldPath(issue.path);
   const value = valueAt(raw, issue.path);
   if (issue.code === 'invalid_type' && value === undefined) {
     return new InputError(file, field, MISSING, `is required but missing${more}`, `add "${String(issue.path[issue.path.length - 1])}" (${issue.expected})`);

@@ -11,9 +11,9 @@
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { z } from 'zod';
-import { InputError } from '../errors';
+import { displayPath, fieldPath, InputError, moreProblems, valueAt } from '../errors';
 
 /** File names inside a model folder. The eval set's name is declared in model.json (`evalSet`). */
 export const MODEL_FILE = 'model.onnx';
@@ -108,12 +108,6 @@ export interface OnnxModel {
   readonly base64: string;
 }
 
-/** Display path for error messages: relative to the current directory unless that climbs out of it. */
-function displayPath(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel === '' || rel.startsWith('..') ? path : rel;
-}
-
 /** Per-field rule and fix, so that every message tells the user what to write instead. */
 const METADATA_RULES: Record<string, { must: string; fix: string }> = {
   $schema: { must: 'a string', fix: 'point it at ../model.schema.json or remove it' },
@@ -147,12 +141,6 @@ const EVAL_RULES: Record<string, { must: string; fix: string }> = {
   'targets[]': { must: 'an integer index into model.json labels', fix: 'use 0 for labels[0], 1 for labels[1], …' },
 };
 
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p);
-  return out || '(document)';
-}
-
 /** The rule key of a path: array indices erased (`inputs[0].shape[1]` → `inputs[].shape`). */
 function ruleKey(path: readonly PropertyKey[], rules: Record<string, unknown>): string {
   // Walk up from the full path so that an element of a shape (`inputs[].shape[]`) falls back to the shape rule.
@@ -163,25 +151,16 @@ function ruleKey(path: readonly PropertyKey[], rules: Record<string, unknown>): 
   return '';
 }
 
-function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
-  let cur: unknown = raw;
-  for (const p of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<PropertyKey, unknown>)[p];
-  }
-  return cur;
-}
-
 /** Turns the first zod issue into one InputError; the others are counted so the user knows more follow. */
 function issueToError(file: string, raw: unknown, issues: readonly z.core.$ZodIssue[], rules: Record<string, { must: string; fix: string }>): InputError {
   const issue = issues[0];
-  const more = issues.length > 1 ? ` (${issues.length - 1} more problem${issues.length > 2 ? 's' : ''} after this one)` : '';
+  const more = moreProblems(issues.length);
   if (issue.code === 'unrecognized_keys') {
     const path = [...issue.path, issue.keys[0]];
     const allowed = issue.path.length === 0 ? Object.keys(rules).filter((k) => !/[.[]/.test(k)) : ['name', 'datatype', 'shape'];
-    return new InputError(file, formatPath(path), valueAt(raw, path), `is not a known field${more}`, `remove it or correct its spelling; allowed fields here: ${allowed.join(', ')}`);
+    return new InputError(file, fieldPath(path), valueAt(raw, path), `is not a known field${more}`, `remove it or correct its spelling; allowed fields here: ${allowed.join(', ')}`);
   }
-  const field = formatPath(issue.path);
+  const field = fieldPath(issue.path);
   const value = valueAt(raw, issue.path);
   const rule = rules[ruleKey(issue.path, rules)];
   if (value === undefined && issue.path.length > 0) {
