@@ -5,7 +5,9 @@
  * Per site, `dist/<site>/gitops.k8s.yaml` holds one Application per Helm release the site's layers declare
  * (Argo Rollouts, the Prometheus stack, ...). In hub mode these live on the hub and deploy to the site's
  * cluster (destination name = site name); in pull mode the site's own Argo CD applies the file, which then
- * also holds the site's AppProject and one Application per layer file.
+ * also holds the site's AppProject, one Application per layer file, and the NetworkPolicies Argo CD core needs
+ * in its `argocd` namespace — a namespace the layer declares in pull mode, so the baseline layer gives it
+ * Pod Security labels, default-deny, limits and quota like any other.
  *
  * The hub output (`dist/hub/`, rendered on full runs only) holds the AppProjects and the two
  * ApplicationSets that generate the (site, layer) Applications of every hub-mode site, plus one small JSON
@@ -34,7 +36,8 @@ import {
   layersApplicationSetSpec,
   SITE_DESCRIPTORS_DIR,
 } from '../lib/argocd/applicationset';
-import { ARGOCD_NAMESPACE, IN_CLUSTER_SERVER, PROJECTS } from '../lib/argocd/contract';
+import { ARGOCD_NAMESPACE, IN_CLUSTER_SERVER, PROJECTS, pullArgoCdConsumers } from '../lib/argocd/contract';
+import { argoCdNetworkPolicies } from '../lib/argocd/network';
 import { hubControlProjectSpec, hubSitesProjectSpec, siteProjectSpec } from '../lib/argocd/project';
 import { BASELINE_LAYER, GITOPS_LAYER, layerEntries, siteDeployNamespaces, siteEntry, SiteLayer, siteLayers } from '../lib/argocd/site';
 import { declareRequests } from '../lib/capacity';
@@ -42,6 +45,7 @@ import { LoadedSite } from '../lib/inventory/load';
 import { Site } from '../lib/inventory/schema';
 import { chartLabels, MANAGED_BY, PART_OF } from '../lib/labels';
 import { LayerDefinition } from '../lib/layer';
+import { NamespaceSpec } from '../lib/namespaces';
 import { Catalog, PlatformSettings } from '../lib/site';
 import type { RenderedFile } from '../lib/synth/render';
 
@@ -83,6 +87,10 @@ export class GitopsChart extends Chart {
       });
       model.validate();
       new ApiObject(this, 'project', model.toJSON());
+      // Argo CD core runs here (installed by Terraform, not rendered): its traffic past the baseline's
+      // default-deny, and its requests for the capacity check.
+      argoCdNetworkPolicies(this);
+      for (const consumer of pullArgoCdConsumers()) declareRequests(this, consumer);
       // The same function the hub ApplicationSet uses as its template (lib/argocd/application.ts).
       for (const entry of layerEntries(site, layers)) {
         this.application(
@@ -120,11 +128,21 @@ export class GitopsChart extends Chart {
   }
 }
 
+/**
+ * The namespace of a pull-mode site's own Argo CD. Terraform's K3s HelmChart creates it at install time (Helm
+ * `--create-namespace`, no labels; nothing re-applies it), and the baseline layer then adopts it like every
+ * declared namespace. `restricted`: the argo-cd chart's default security contexts satisfy it for every pod
+ * left enabled (lib/argocd/contract.ts PULL_ARGOCD_HELM_VALUES). The hub's `argocd` namespace is not a site
+ * namespace: hub-mode sites declare none.
+ */
+export function argoCdNamespace(): NamespaceSpec {
+  return { name: ARGOCD_NAMESPACE, layer: GITOPS_LAYER, podSecurity: 'restricted', apiServerEgress: true };
+}
+
 export const gitopsLayer: LayerDefinition = {
   name: GITOPS_LAYER,
   enabled: () => true,
-  // Argo CD's own namespace is created by the Terraform bootstrap together with Argo CD; the layer adds none.
-  namespaces: () => [],
+  namespaces: (site) => (site.gitops.mode === 'pull' ? [argoCdNamespace()] : []),
   build: (scope, ctx, layers) =>
     new GitopsChart(scope, GITOPS_LAYER, { site: ctx.site, platform: ctx.catalog.platform, layers: siteLayers(ctx, layers) }),
 };

@@ -5,18 +5,24 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Application } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application';
-import { AppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject';
 import * as yaml from 'js-yaml';
-import { bootstrapProjectSpec, hubRootApplication, pullRootApplication } from '../../lib/argocd/bootstrap';
+import {
+  bootstrapProject,
+  HUB_MONITORING_ROOT_APPLICATION,
+  HUB_ROOT_APPLICATION,
+  hubRootApplication,
+  hubRootApplications,
+  pullRootApplication,
+  rootApplicationObject,
+} from '../../lib/argocd/bootstrap';
 import {
   ARGOCD_NAMESPACE,
   clusterSecretData,
   clusterSecretLabels,
   GITOPS_MODE_LABEL,
   HUB_ARGOCD_HELM_VALUES,
-  PROJECTS,
   PULL_ARGOCD_HELM_VALUES,
+  PULL_ARGOCD_SIZES,
   SITE_LABEL,
 } from '../../lib/argocd/contract';
 import { PLATFORM } from '../../lib/site';
@@ -57,19 +63,34 @@ describe('Terraform contract in docs/gitops.md', () => {
     expect(HUB_ARGOCD_HELM_VALUES.configs.params['applicationsetcontroller.enable.progressive.syncs']).toBe(true);
   });
 
-  it('pull-mode Helm values restore the Application health check', () => {
+  it('pull-mode Helm values restore the Application health check and size Argo CD core for a Raspberry Pi', () => {
     expect(block('pull-helm-values')).toEqual([json(PULL_ARGOCD_HELM_VALUES)]);
+    const values = PULL_ARGOCD_HELM_VALUES;
+    for (const [component, size] of [
+      [values.controller, PULL_ARGOCD_SIZES.controller],
+      [values.repoServer, PULL_ARGOCD_SIZES.repoServer],
+      [values.redis, PULL_ARGOCD_SIZES.redis],
+      [values.redisSecretInit, PULL_ARGOCD_SIZES.redisSecretInit],
+    ] as const) {
+      // Requests and limits on every container left enabled; memory limit = request (no overcommit).
+      expect(component.resources).toEqual({
+        requests: { cpu: `${size.cpuMillicores}m`, memory: `${size.memoryMiB}Mi` },
+        limits: { cpu: `${size.cpuLimitMillicores}m`, memory: `${size.memoryMiB}Mi` },
+      });
+      expect(size.cpuLimitMillicores).toBeGreaterThanOrEqual(size.cpuMillicores);
+    }
   });
 
-  it('hub bootstrap: project and root Application', () => {
-    const project = new AppProject({ metadata: { name: PROJECTS.bootstrap, namespace: ARGOCD_NAMESPACE }, spec: bootstrapProjectSpec(PLATFORM, 'hub') }).toJSON();
-    expect(block('hub-bootstrap')).toEqual(json([project, new Application({ ...hubRootApplication(PLATFORM) }).toJSON()]));
+  it('hub bootstrap: project and the root Applications (edge-hub, edge-hub-monitoring)', () => {
+    const roots = hubRootApplications(PLATFORM);
+    expect(roots.map((r) => r.metadata.name)).toEqual([HUB_ROOT_APPLICATION, HUB_MONITORING_ROOT_APPLICATION]);
+    expect(block('hub-bootstrap')).toEqual(json([bootstrapProject(PLATFORM, 'hub'), ...roots.map(rootApplicationObject)]));
+    expect(block('hub-bootstrap')[1]).toEqual(json(rootApplicationObject(hubRootApplication(PLATFORM))));
   });
 
   it('pull bootstrap: project and root Application (the site’s gitops layer Application)', () => {
-    const project = new AppProject({ metadata: { name: PROJECTS.bootstrap, namespace: ARGOCD_NAMESPACE }, spec: bootstrapProjectSpec(PLATFORM, 'pull') }).toJSON();
-    const root = new Application({ ...pullRootApplication(sampleSite('warehouse'), PLATFORM) }).toJSON();
-    expect(block('pull-bootstrap')).toEqual(json([project, root]));
+    const root = rootApplicationObject(pullRootApplication(sampleSite('warehouse'), PLATFORM));
+    expect(block('pull-bootstrap')).toEqual(json([bootstrapProject(PLATFORM, 'pull'), root]));
     expect(root.spec.source).toMatchObject({ path: 'dist/warehouse', directory: { include: 'gitops.k8s.yaml' } });
   });
 });

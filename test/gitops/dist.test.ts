@@ -5,13 +5,19 @@
  * - pull-mode sites are absent from the hub generators;
  * - namespaces are never pruned;
  * - every object a layer file holds is permitted by the project that syncs it (cluster-scoped kinds
- *   whitelisted, namespaces among the destinations), so no sync fails on a project rule at a site.
+ *   whitelisted, namespaces among the destinations), so no sync fails on a project rule at a site;
+ * - every hub manifest file is synced by exactly one hub root Application (the hub follows Git, Terraform
+ *   applies none of them), and holds only its root's kinds in its root's namespace.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { loadCrdDocuments } from './crd-scope';
+import { HUB_MONITORING_FILE } from '../../charts/monitoring';
+import { bootstrapProjectSpec, HUB_MONITORING_DIR, HUB_MONITORING_NAMESPACE, HUB_ROOTS, hubRootApplications } from '../../lib/argocd/bootstrap';
 import { ARGOCD_NAMESPACE, PROJECTS } from '../../lib/argocd/contract';
+import { PLATFORM } from '../../lib/site';
+import { MONITORING_NAMESPACE } from '../../lib/telemetry';
 import { LayerEntry, SiteEntry } from '../../lib/argocd/site';
 import { loadInventory } from '../../lib/inventory/load';
 import { K8sObject } from '../helpers';
@@ -151,5 +157,57 @@ describe('dist/ (run npm run synth first)', () => {
       { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'fine' } },
     ] as K8sObject[];
     expect(projectViolations(project, objects)).toHaveLength(3);
+  });
+});
+
+describe('dist/hub is synced by the hub root Applications (nothing by Terraform)', () => {
+  const roots = hubRootApplications(PLATFORM);
+  const manifests = allDistFiles()
+    .filter((f) => f.startsWith('hub/') && f.endsWith('.k8s.yaml'))
+    .map((f) => `${PLATFORM.distPath}/${f}`);
+  /** What a root syncs: files directly in its path matching its include (directory.recurse is false). */
+  const syncedBy = (root: (typeof roots)[number], file: string): boolean => {
+    const source = root.spec.source as { path: string; directory: { recurse: boolean; include: string } };
+    const rest = file.startsWith(`${source.path}/`) ? file.slice(source.path.length + 1) : undefined;
+    return source.directory.recurse === false && rest !== undefined && !rest.includes('/') && globToRegExp(source.directory.include).test(rest);
+  };
+
+  it('every hub manifest file belongs to exactly one root, and every root has files', () => {
+    expect(manifests.length).toBeGreaterThan(0);
+    for (const file of manifests) expect({ file, roots: roots.filter((r) => syncedBy(r, file)).length }).toEqual({ file, roots: 1 });
+    for (const root of roots) expect({ root: root.metadata.name, files: manifests.some((f) => syncedBy(root, f)) }).toEqual({ root: root.metadata.name, files: true });
+    // The generator input is never synced as manifests.
+    expect(roots.some((r) => allDistFiles().filter((f) => f.startsWith('hub/') && f.endsWith('.json')).some((f) => syncedBy(r, `${PLATFORM.distPath}/${f}`)))).toBe(false);
+  });
+
+  it('each file holds only its root’s kinds, in its root’s namespace', () => {
+    for (const def of HUB_ROOTS) {
+      const root = roots.find((r) => r.metadata.name === def.name) as (typeof roots)[number];
+      expect(root.spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: def.namespace });
+      const kinds = new Set(def.kinds.map((k) => `${k.group}/${k.kind}`));
+      for (const file of manifests.filter((f) => syncedBy(root, f))) {
+        for (const o of readYaml(file.slice(PLATFORM.distPath.length + 1))) {
+          const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '';
+          expect({ file, object: `${o.kind}/${o.metadata.name}`, kind: kinds.has(`${group}/${o.kind}`), namespace: o.metadata.namespace }).toEqual({
+            file,
+            object: `${o.kind}/${o.metadata.name}`,
+            kind: true,
+            namespace: def.namespace,
+          });
+        }
+      }
+    }
+  });
+
+  it('the bootstrap project permits exactly the roots’ namespaces and kinds', () => {
+    const spec = bootstrapProjectSpec(PLATFORM, 'hub');
+    expect(spec.destinations?.map((d) => d.namespace).sort()).toEqual([...new Set(HUB_ROOTS.map((r) => r.namespace))].sort());
+    expect(spec.namespaceResourceWhitelist).toEqual(HUB_ROOTS.flatMap((r) => r.kinds));
+    expect(spec.clusterResourceWhitelist).toEqual([]);
+  });
+
+  it('the monitoring root points where the monitoring layer writes: its folder and the hub Prometheus namespace', () => {
+    expect(HUB_MONITORING_FILE.startsWith(`${HUB_MONITORING_DIR}/`)).toBe(true);
+    expect(HUB_MONITORING_NAMESPACE).toBe(MONITORING_NAMESPACE);
   });
 });

@@ -1,55 +1,57 @@
 /**
  * Every Argo CD object the project renders or hands to Terraform validates strictly against the vendored
  * upstream CRDs (schemas/crds/argoproj.io_*.yaml, Argo CD v3.5.1) through lib/validate: unknown fields are
- * errors, as with `kubectl apply --validate=strict`. Controls prove the validator rejects what it should.
+ * errors, as with `kubectl apply --validate=strict`. The pull-mode gitops file also holds Argo CD core's
+ * NetworkPolicies, validated against the Kubernetes OpenAPI the same way. Controls prove the validator rejects
+ * what it should.
  */
-import { Application } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application';
-import { AppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject';
-import { bootstrapProjectSpec, hubRootApplication, pullRootApplication } from '../../lib/argocd/bootstrap';
-import { ARGOCD_NAMESPACE, PROJECTS } from '../../lib/argocd/contract';
+import { bootstrapProject, hubRootApplications, pullRootApplication, rootApplicationObject } from '../../lib/argocd/bootstrap';
+import { PROJECTS } from '../../lib/argocd/contract';
 import { formatIssue, validateManifests } from '../../lib/validate';
 import { buildSite, K8sObject, sampleSite } from '../helpers';
 import { renderHubFor, sampleInMode } from './support';
 
 const ARGO_KINDS = new Set(['Application', 'ApplicationSet', 'AppProject']);
+/** What else a gitops file may hold: Argo CD core's own NetworkPolicies at a pull-mode site. */
+const PULL_EXTRA_KINDS = new Set(['NetworkPolicy']);
 
 function issues(objects: readonly unknown[]): string[] {
   return validateManifests([...objects]).map(formatIssue);
 }
 
-function argoObjects(): { where: string; objects: K8sObject[] }[] {
-  const out: { where: string; objects: K8sObject[] }[] = [];
+function argoObjects(): { where: string; objects: K8sObject[]; extraKinds: ReadonlySet<string> }[] {
+  const out: { where: string; objects: K8sObject[]; extraKinds: ReadonlySet<string> }[] = [];
   for (const name of ['factory-floor', 'office', 'warehouse']) {
     for (const mode of ['hub', 'pull'] as const) {
       const objects = buildSite(sampleInMode(name, mode)).layers.gitops;
-      out.push({ where: `${name} (${mode} mode) gitops.k8s.yaml`, objects });
+      out.push({ where: `${name} (${mode} mode) gitops.k8s.yaml`, objects, extraKinds: mode === 'pull' ? PULL_EXTRA_KINDS : new Set() });
     }
   }
-  out.push({ where: 'dist/hub', objects: renderHubFor(['factory-floor', 'office', 'warehouse'].map(sampleSite)).objects });
+  out.push({ where: 'dist/hub', objects: renderHubFor(['factory-floor', 'office', 'warehouse'].map(sampleSite)).objects, extraKinds: new Set() });
   const site = sampleSite('warehouse');
   const platform = { repoURL: 'https://github.com/edge-ai-gitops/edge-ai-gitops.git', targetRevision: 'main', distPath: 'dist' };
   const bootstrap = [
-    new AppProject({ metadata: { name: PROJECTS.bootstrap, namespace: ARGOCD_NAMESPACE }, spec: bootstrapProjectSpec(platform, 'pull') }).toJSON(),
-    new AppProject({ metadata: { name: PROJECTS.bootstrap, namespace: ARGOCD_NAMESPACE }, spec: bootstrapProjectSpec(platform, 'hub') }).toJSON(),
-    new Application({ ...pullRootApplication(site, platform) }).toJSON(),
-    new Application({ ...hubRootApplication(platform) }).toJSON(),
-  ];
-  out.push({ where: 'Terraform bootstrap objects', objects: bootstrap });
+    bootstrapProject(platform, 'pull'),
+    bootstrapProject(platform, 'hub'),
+    rootApplicationObject(pullRootApplication(site, platform)),
+    ...hubRootApplications(platform).map(rootApplicationObject),
+  ] as K8sObject[];
+  out.push({ where: 'Terraform bootstrap objects', objects: bootstrap, extraKinds: new Set() });
   return out;
 }
 
 describe('Argo CD objects against the vendored CRDs (closed world)', () => {
   const sets = argoObjects();
 
-  it.each(sets.map((s) => [s.where, s.objects] as const))('%s: zero schema issues', (_where, objects) => {
+  it.each(sets.map((s) => [s.where, s.objects, s.extraKinds] as const))('%s: zero schema issues', (_where, objects, extraKinds) => {
     expect(objects.length).toBeGreaterThan(0);
-    expect(objects.every((o) => ARGO_KINDS.has(o.kind))).toBe(true);
+    expect(objects.filter((o) => !ARGO_KINDS.has(o.kind) && !extraKinds.has(o.kind)).map((o) => o.kind)).toEqual([]);
     expect(issues(objects)).toEqual([]);
   });
 
-  it('covers all three Argo CD kinds', () => {
+  it('covers all three Argo CD kinds, and the NetworkPolicies of a pull-mode site', () => {
     const kinds = new Set(sets.flatMap((s) => s.objects.map((o) => o.kind)));
-    expect([...kinds].sort()).toEqual(['AppProject', 'Application', 'ApplicationSet']);
+    expect([...kinds].sort()).toEqual(['AppProject', 'Application', 'ApplicationSet', 'NetworkPolicy']);
   });
 });
 

@@ -1,21 +1,30 @@
 /**
  * The Argo CD bootstrap, evaluated through the environments: hub cluster secrets follow the contract of
- * lib/argocd/contract.ts, the hub objects are exactly the documents of dist/hub, pull-mode sites get Argo CD
- * core and a root Application equal to the one lib/argocd/application.ts would render, and the paths Terraform
- * hands to Argo CD exist in what the synth renders.
+ * lib/argocd/contract.ts; on the hub Terraform creates only the bootstrap project and the root Applications of
+ * lib/argocd/bootstrap.ts, which sync every rendered hub manifest from Git; pull-mode sites get Argo CD core and
+ * a root Application equal to the one lib/argocd/application.ts would render; and the paths Terraform hands to
+ * Argo CD exist in what the synth renders.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { layerApplication } from '../../lib/argocd/application';
+import {
+  bootstrapProject,
+  HUB_MONITORING_ROOT_APPLICATION,
+  HUB_ROOT_APPLICATION,
+  hubRootApplication,
+  hubRootApplications,
+  pullRootApplication,
+  rootApplicationObject,
+} from '../../lib/argocd/bootstrap';
 import * as contract from '../../lib/argocd/contract';
 import { loadInventory } from '../../lib/inventory/load';
 import { FLEET_OUTPUTS } from '../../lib/layers';
 import { PLATFORM } from '../../lib/site';
 import { formatIssue, validateManifests } from '../../lib/validate';
 import { HELM_CHARTS } from '../../lib/versions';
-import { buildSite, K8sObject, repoCatalog } from '../helpers';
+import { buildSite, findResource, K8sObject, repoCatalog } from '../helpers';
 import { closeHcl, ModuleInstance } from './hcl';
 import { ENVIRONMENTS_DIR, MODULES_DIR, REPO, SITES_DIR } from './paths';
 
@@ -30,9 +39,7 @@ beforeAll(async () => {
   prod = await ModuleInstance.create(join(ENVIRONMENTS_DIR, 'prod'), { vars: PROD_VARS });
   hub = await (await prod.moduleCall('argocd')).instance();
 });
-const tmpDirs: string[] = [];
 afterAll(async () => {
-  tmpDirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
   await closeHcl();
 });
 
@@ -73,47 +80,108 @@ describe('hub: Argo CD with Progressive Syncs, one cluster secret per hub-mode s
   });
 });
 
-describe('hub objects: every document of dist/hub/*.k8s.yaml becomes one kubectl_manifest', () => {
-  it('splits YAML streams into documents keyed by kind/namespace/name', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tf-hub-'));
-    tmpDirs.push(dir);
-    writeFileSync(join(dir, 'a.k8s.yaml'), yaml.dump({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'argocd' } }) + '---\n' + yaml.dump({ apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'p', namespace: 'argocd' }, spec: { description: 'has --- inside' } }));
-    writeFileSync(join(dir, 'b.k8s.yaml'), '');
-    writeFileSync(join(dir, 'ignored.json'), '{}');
-    const inst = await (await ModuleInstance.create(join(MODULES_DIR, 'argocd-bootstrap'), { vars: { ...hub_vars(), hub_manifests_dir: dir } })).local('hub_objects');
-    expect(Object.keys(inst).sort()).toEqual(['AppProject/argocd/p', 'ConfigMap/argocd/x']);
-    expect(inst['AppProject/argocd/p'].spec.description).toBe('has --- inside');
+describe('hub bootstrap: Terraform creates the bootstrap project and the root Applications, Git carries the rest', () => {
+  /** The hub root Applications as prod creates them, keyed by name. */
+  const roots = (): Promise<Record<string, K8sObject>> => hub.local('root_applications');
+  /** Rendered hub files (in memory, for this inventory) a root syncs: `*.k8s.yaml` directly in its path. */
+  function filesOf(root: K8sObject, files: { path: string; content: string }[]): { path: string; content: string }[] {
+    const dir = `${root.spec.source.path.slice(PLATFORM.distPath.length + 1)}/`;
+    const include = globToRegExp(root.spec.source.directory.include);
+    expect(root.spec.source.directory.recurse).toBe(false);
+    return files.filter((f) => f.path.startsWith(dir) && !f.path.slice(dir.length).includes('/') && include.test(f.path.slice(dir.length)));
+  }
+
+  it('applies nothing from dist/: only kubectl_manifest.bootstrap_project and kubectl_manifest.root', () => {
+    const kubectl = Object.keys(hub.module.resources).filter((r) => r.startsWith('kubectl_manifest.'));
+    expect(kubectl.sort()).toEqual(['kubectl_manifest.bootstrap_project', 'kubectl_manifest.root']);
+    expect(hub.module.resources['kubectl_manifest.root'].for_each).toBe('${local.root_applications}');
+    const source = Object.keys(hub.module.files).map((f) => readFileSync(join(MODULES_DIR, 'argocd-bootstrap', f), 'utf8')).join('\n');
+    expect(source).not.toMatch(/fileset\(|\bfile\(/);
+    expect(hub.module.variables).not.toHaveProperty('hub_manifests_dir');
   });
 
-  it('applies exactly the hub objects the synth renders for this inventory', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tf-hub-'));
-    tmpDirs.push(dir);
-    const files = renderedHubFiles().filter((f) => /^hub\/[^/]+\.k8s\.yaml$/.test(f.path));
-    expect(files.length).toBeGreaterThan(0);
-    const docs = files.flatMap((f) => yaml.loadAll(f.content).filter((d) => d != null) as K8sObject[]);
-    for (const f of files) writeFileSync(join(dir, f.path.slice('hub/'.length)), f.content);
-    const objects = await (await ModuleInstance.create(join(MODULES_DIR, 'argocd-bootstrap'), { vars: { ...hub_vars(), hub_manifests_dir: dir } })).local('hub_objects');
-    expect(Object.keys(objects).sort()).toEqual(docs.map((d) => `${d.kind}/${d.metadata.namespace ?? ''}/${d.metadata.name}`).sort());
-    for (const d of docs) expect(objects[`${d.kind}/${d.metadata.namespace ?? ''}/${d.metadata.name}`]).toEqual(JSON.parse(JSON.stringify(d)));
+  it('creates the hub bootstrap project of lib/argocd/bootstrap.ts, valid against the AppProject CRD', async () => {
+    const project = await hub.local('bootstrap_project');
+    expect(project).toEqual(bootstrapProject(PLATFORM, 'hub'));
+    expect(validateManifests([project]).map(formatIssue)).toEqual([]);
   });
 
-  it('reads the hub objects from <repo>/dist/hub, which the synth fills and the commit carries', async () => {
-    const dir = resolve(hub.variable('hub_manifests_dir'));
-    expect(dir).toBe(join(REPO, PLATFORM.distPath, 'hub'));
-    const rendered = renderedHubFiles()
-      .filter((f) => /^hub\/[^/]+\.k8s\.yaml$/.test(f.path))
-      .map((f) => f.path.slice('hub/'.length));
-    for (const file of rendered) expect({ file, committed: existsSync(join(dir, file)) }).toEqual({ file, committed: true });
-    expect(await hub.variableValidations('hub_manifests_dir')).toEqual([{ ok: true, message: '' }]);
+  it('creates exactly the root Applications hubRootApplications() defines, edge-hub equal to hubRootApplication()', async () => {
+    const apps = await roots();
+    expect(Object.keys(apps)).toEqual(hubRootApplications(PLATFORM).map((a) => a.metadata.name).sort());
+    for (const app of hubRootApplications(PLATFORM)) expect(apps[app.metadata.name]).toEqual(rootApplicationObject(app));
+    expect(apps[HUB_ROOT_APPLICATION]).toEqual(rootApplicationObject(hubRootApplication(PLATFORM)));
+    expect(apps[HUB_ROOT_APPLICATION].spec.source).toMatchObject({ path: `${PLATFORM.distPath}/hub`, directory: { recurse: false, include: '*.k8s.yaml' } });
+    expect(apps[HUB_MONITORING_ROOT_APPLICATION].spec).toMatchObject({
+      source: { path: `${PLATFORM.distPath}/hub/monitoring` },
+      destination: { server: contract.IN_CLUSTER_SERVER, namespace: 'monitoring' },
+    });
+    expect(apps[HUB_MONITORING_ROOT_APPLICATION].spec.syncPolicy.syncOptions).toContain('SkipDryRunOnMissingResource=true');
+    for (const app of Object.values(apps)) {
+      expect(app.spec.project).toBe(contract.PROJECTS.bootstrap);
+      expect((app.metadata as { finalizers?: string[] }).finalizers ?? []).toEqual([]);
+    }
+    expect(validateManifests([await hub.local('bootstrap_project'), ...Object.values(apps)]).map(formatIssue)).toEqual([]);
   });
 
-  it('refuses an empty hub folder with the fix in the message', async () => {
-    const empty = mkdtempSync(join(tmpdir(), 'tf-hub-'));
-    tmpDirs.push(empty);
-    const inst = await ModuleInstance.create(join(MODULES_DIR, 'argocd-bootstrap'), { vars: { ...hub_vars(), hub_manifests_dir: empty } });
-    expect(await inst.variableValidations('hub_manifests_dir')).toEqual([{ ok: false, message: expect.stringMatching(/run `npm run synth`/) }]);
+  it('syncs every rendered hub manifest file through exactly one root, and every root has files, in the synth and in the commit', async () => {
+    const files = renderedHubFiles().filter((f) => f.path.endsWith('.k8s.yaml'));
+    const apps = Object.values(await roots());
+    for (const f of files) {
+      expect({ file: f.path, roots: apps.filter((a) => filesOf(a, [f]).length === 1).map((a) => a.metadata.name) }).toEqual({ file: f.path, roots: [expect.any(String)] });
+    }
+    for (const app of apps) {
+      const synced = filesOf(app, files);
+      expect({ root: app.metadata.name, files: synced.length > 0 }).toEqual({ root: app.metadata.name, files: true });
+      for (const f of synced) expect({ file: f.path, committed: existsSync(join(REPO, PLATFORM.distPath, f.path)) }).toEqual({ file: f.path, committed: true });
+    }
+  });
+
+  it('lets the bootstrap project create every object of those files, in its root\'s own namespace, and nothing cluster-scoped', async () => {
+    const project = await hub.local('bootstrap_project');
+    const allowed = new Set((project.spec.namespaceResourceWhitelist as { group: string; kind: string }[]).map((k) => `${k.group}/${k.kind}`));
+    const destinations = (project.spec.destinations as { server: string; namespace: string }[]).map((d) => `${d.server} ${d.namespace}`);
+    expect(project.spec.clusterResourceWhitelist).toEqual([]);
+    const files = renderedHubFiles().filter((f) => f.path.endsWith('.k8s.yaml'));
+    for (const app of Object.values(await roots())) {
+      expect(destinations).toContain(`${app.spec.destination.server} ${app.spec.destination.namespace}`);
+      const docs = filesOf(app, files).flatMap((f) => yaml.loadAll(f.content).filter((d) => d != null) as K8sObject[]);
+      expect(docs.length).toBeGreaterThan(0);
+      for (const o of docs) {
+        const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '';
+        expect({ object: `${o.kind}/${o.metadata.name}`, allowed: allowed.has(`${group}/${o.kind}`), namespace: o.metadata.namespace }).toEqual({
+          object: `${o.kind}/${o.metadata.name}`,
+          allowed: true,
+          namespace: app.spec.destination.namespace,
+        });
+      }
+    }
+  });
+
+  it('orders the roots after the bootstrap project and the cluster secrets, and forgets (never destroys) the objects older versions applied', () => {
+    const res = hub.module.resources;
+    expect(res['kubectl_manifest.bootstrap_project'].depends_on).toEqual(['${helm_release.argocd}']);
+    expect(res['kubectl_manifest.root'].depends_on).toEqual(['${kubectl_manifest.bootstrap_project}', '${kubernetes_secret_v1.cluster}']);
+    const removed = Object.values(hub.module.files).flatMap((f) => (f.removed ?? []) as { from: string; lifecycle: { destroy: boolean }[] }[]);
+    expect(removed).toEqual([{ from: '${kubectl_manifest.hub}', lifecycle: [{ destroy: false }] }]);
+  });
+
+  it('leaves edge-hub-monitoring out for a hub without a Prometheus Operator (hub_monitoring = false)', async () => {
+    const inst = await ModuleInstance.create(join(MODULES_DIR, 'argocd-bootstrap'), { vars: { ...hub_vars(), hub_monitoring: false } });
+    expect(Object.keys(await inst.local('root_applications'))).toEqual([HUB_ROOT_APPLICATION]);
+    expect(Object.keys(await hub.local('root_applications'))).toContain(HUB_MONITORING_ROOT_APPLICATION);
+  });
+
+  it('refuses a repository URL that would break the placeholder replacement, with the fix in the message', async () => {
+    const inst = await ModuleInstance.create(join(MODULES_DIR, 'argocd-bootstrap'), { vars: { ...hub_vars(), repo_url: 'https://example.com/a"b.git' } });
+    expect(await inst.variableValidations('repo_url')).toEqual([{ ok: false, message: expect.stringMatching(/no spaces, quotes or backslashes/) }]);
   });
 });
+
+/** Go's path.Match for the patterns the roots use: `*` within one path segment. */
+function globToRegExp(glob: string): RegExp {
+  return new RegExp(`^${glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
+}
 
 /** Variables of the argocd-bootstrap module as prod passes them (for standalone instances). */
 function hub_vars(): Record<string, unknown> {
@@ -122,7 +190,8 @@ function hub_vars(): Record<string, unknown> {
     contract: hub.variable('contract'),
     hub_sites: hub.variable('hub_sites'),
     cluster_credentials: {},
-    hub_manifests_dir: hub.variable('hub_manifests_dir'),
+    repo_url: hub.variable('repo_url'),
+    target_revision: hub.variable('target_revision'),
   };
 }
 
@@ -167,6 +236,8 @@ describe.each(pullSites.map((s) => [s.site.name, s.site] as const))('pull-mode s
       namespace: contract.ARGOCD_NAMESPACE,
     });
     expect(app).toEqual({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', ...JSON.parse(JSON.stringify(expected)) });
+    expect(app).toEqual(rootApplicationObject(pullRootApplication(site, PLATFORM)));
+    expect(project).toEqual(bootstrapProject(PLATFORM, 'pull'));
     expect(project.metadata.name).toBe(app.spec.project);
     expect(validateManifests([project, app]).map(formatIssue)).toEqual([]);
   });
@@ -194,7 +265,20 @@ describe.each(pullSites.map((s) => [s.site.name, s.site] as const))('pull-mode s
     }
     expect(project.spec.destinations).toEqual([{ server: contract.IN_CLUSTER_SERVER, namespace: contract.ARGOCD_NAMESPACE }]);
     expect(project.spec.sourceRepos).toEqual([PLATFORM.repoURL]);
-    expect(project.spec).not.toHaveProperty('clusterResourceWhitelist');
+    expect(project.spec.clusterResourceWhitelist).toEqual([]);
+    // The NetworkPolicies Argo CD core needs are part of that file: without them the project would refuse them.
+    expect(objects.some((o) => o.kind === 'NetworkPolicy')).toBe(true);
+  });
+
+  it('never writes the argocd Namespace: the HelmChart creates it once, the baseline layer adopts it with its labels', async () => {
+    const manifests = (await inst.output('manifests')) as Record<string, string>;
+    const docs = Object.values(manifests).flatMap((m) => yaml.loadAll(m) as K8sObject[]);
+    expect(docs.map((d) => d.kind).sort()).toEqual(['AppProject', 'Application', 'HelmChart']);
+    const chart = docs.find((d) => d.kind === 'HelmChart') as K8sObject;
+    expect(chart.spec).toMatchObject({ targetNamespace: contract.ARGOCD_NAMESPACE, createNamespace: true });
+    const ns = findResource(buildSite(site).layers.baseline, 'Namespace', contract.ARGOCD_NAMESPACE);
+    expect(ns.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
+    expect(ns.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' });
   });
 
   it('writes the root Application only after the Argo CD CRDs are established', async () => {
@@ -220,6 +304,18 @@ describe('repository and revision overrides', () => {
     expect(app.spec.source).toMatchObject({ repoURL: 'https://github.com/example/fork.git', targetRevision: 'feature/x' });
     expect(project.spec.sourceRepos).toEqual(['https://github.com/example/fork.git']);
     expect(JSON.stringify(app)).not.toMatch(/__[A-Z_]+__/);
+  });
+
+  it('point the hub root Applications at a fork and branch without touching the templates', async () => {
+    const env = await ModuleInstance.create(join(ENVIRONMENTS_DIR, 'prod'), {
+      vars: { ...PROD_VARS, repo_url: 'https://github.com/example/fork.git', target_revision: 'feature/x' },
+    });
+    const inst = await (await env.moduleCall('argocd')).instance();
+    const apps = Object.values(await inst.local('root_applications')) as K8sObject[];
+    expect(apps.length).toBeGreaterThan(0);
+    for (const app of apps) expect(app.spec.source).toMatchObject({ repoURL: 'https://github.com/example/fork.git', targetRevision: 'feature/x' });
+    expect((await inst.local('bootstrap_project')).spec.sourceRepos).toEqual(['https://github.com/example/fork.git']);
+    expect(JSON.stringify(apps)).not.toMatch(/__[A-Z_]+__/);
   });
 });
 

@@ -10,6 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RESERVE } from '../../lib/capacity';
 import { layerApplication } from '../../lib/argocd/application';
+import {
+  bootstrapProject,
+  HUB_MONITORING_ROOT_APPLICATION,
+  HUB_ROOT_APPLICATION,
+  hubRootApplication,
+  hubRootApplications,
+  rootApplicationObject,
+} from '../../lib/argocd/bootstrap';
 import * as contract from '../../lib/argocd/contract';
 import { loadInventory, LoadedSite } from '../../lib/inventory/load';
 import { SiteSchema } from '../../lib/inventory/schema';
@@ -212,8 +220,8 @@ describe('generated.json: the facts TypeScript owns, as Terraform reads them', (
     expect(generated.argocd.pullHelmValues).toEqual(contract.PULL_ARGOCD_HELM_VALUES);
   });
 
-  it('holds the pull-mode root Application as lib/argocd/application.ts renders it, with placeholders only for site facts', () => {
-    const ph = generated.argocd.pullRootApplication.placeholders;
+  it('holds the pull-mode root Application as lib/argocd/application.ts renders it, with placeholders only for site and repository facts', () => {
+    const ph = generated.argocd.placeholders;
     const app = layerApplication({
       name: `${ph.site}-gitops`,
       site: ph.site,
@@ -227,6 +235,19 @@ describe('generated.json: the facts TypeScript owns, as Terraform reads them', (
       cluster: { server: contract.IN_CLUSTER_SERVER },
       namespace: contract.ARGOCD_NAMESPACE,
     });
-    expect(generated.argocd.pullRootApplication.application).toEqual({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', ...app });
+    expect(generated.argocd.pullBootstrap.application).toEqual({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', ...JSON.parse(JSON.stringify(app)) });
+    expect(generated.argocd.pullBootstrap.project).toEqual(bootstrapProject({ ...PLATFORM, repoURL: ph.repoURL, targetRevision: ph.targetRevision }, 'pull'));
+  });
+
+  it('holds the hub bootstrap project and every hub root Application of lib/argocd/bootstrap.ts, with placeholders only for the repository', () => {
+    const ph = generated.argocd.placeholders;
+    const platform = { ...PLATFORM, repoURL: ph.repoURL, targetRevision: ph.targetRevision };
+    const roots = hubRootApplications(platform);
+    expect(Object.keys(generated.argocd.hubBootstrap.applications)).toEqual(roots.map((r) => r.metadata.name));
+    for (const root of roots) expect(generated.argocd.hubBootstrap.applications[root.metadata.name]).toEqual(rootApplicationObject(root));
+    expect(generated.argocd.hubBootstrap.applications[HUB_ROOT_APPLICATION]).toEqual(rootApplicationObject(hubRootApplication(platform)));
+    expect(generated.argocd.hubBootstrap.project).toEqual(bootstrapProject(platform, 'hub'));
+    expect(generated.argocd.hubBootstrap.monitoringApplication).toBe(HUB_MONITORING_ROOT_APPLICATION);
+    expect(JSON.stringify(generated.argocd.hubBootstrap)).not.toMatch(new RegExp(`${ph.site}|${ph.ring}`));
   });
 });

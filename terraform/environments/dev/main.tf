@@ -1,6 +1,6 @@
 # Dev: one site, one node. The chosen site's first node becomes a single-node K3s cluster. A hub-mode site gets
-# the full Argo CD (it is its own hub: registered under its site name, dist/hub applied); a pull-mode site gets
-# Argo CD core and its root Application, exactly as in prod.
+# the full Argo CD (it is its own hub: registered under its site name, root Applications syncing dist/hub); a
+# pull-mode site gets Argo CD core and its root Application, exactly as in prod.
 locals {
   repo_root = "${path.root}/../../.."
 }
@@ -64,9 +64,12 @@ module "argocd" {
   source   = "../../modules/argocd-bootstrap"
   for_each = local.hub
 
-  argocd_chart      = module.inventory.argocd_chart
-  contract          = module.inventory.argocd_contract
-  hub_manifests_dir = "${local.repo_root}/${local.platform.distPath}/hub"
+  argocd_chart    = module.inventory.argocd_chart
+  contract        = module.inventory.argocd_contract
+  repo_url        = coalesce(var.repo_url, local.platform.repoURL)
+  target_revision = coalesce(var.target_revision, local.platform.targetRevision)
+  # The dev cluster's own monitoring layer brings the Prometheus Operator stack the hub monitoring root needs.
+  hub_monitoring = var.hub_monitoring
 
   hub_sites = {
     (each.key) = {

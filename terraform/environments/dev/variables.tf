@@ -46,22 +46,28 @@ variable "ssh_port" {
 
 variable "repo_url" {
   type        = string
-  description = "Git repository a pull-mode dev site syncs from (e.g. your fork); null uses lib/site.ts PLATFORM.repoURL."
+  description = "Git repository the dev cluster's root Application(s) sync from (e.g. your fork); null uses lib/site.ts PLATFORM.repoURL. The rendered ApplicationSets and Applications name lib/site.ts PLATFORM themselves."
   default     = null
 
   validation {
-    condition     = var.repo_url == null || can(regex("^(https://|ssh://|git@)[^\"\\s]+$", var.repo_url))
+    condition     = var.repo_url == null || can(regex("^(https://|ssh://|git@)[^\"\\\\\\s]+$", var.repo_url))
     error_message = "repo_url must be a Git URL such as https://github.com/<you>/edge-ai-gitops.git, or null for the platform default."
   }
 }
 
 variable "target_revision" {
   type        = string
-  description = "Branch a pull-mode dev site tracks (e.g. your feature branch); null uses lib/site.ts PLATFORM.targetRevision."
+  description = "Branch the dev cluster's root Application(s) track (e.g. your feature branch); null uses lib/site.ts PLATFORM.targetRevision."
   default     = null
 
   validation {
     condition     = var.target_revision == null || can(regex("^[A-Za-z0-9._/-]+$", var.target_revision))
     error_message = "target_revision must be a branch, tag or commit such as main, or null for the platform default."
   }
+}
+
+variable "hub_monitoring" {
+  type        = bool
+  description = "Create the hub root Application edge-hub-monitoring (dist/hub/monitoring into the hub's monitoring namespace). Needs the Prometheus Operator stack (namespace and CRDs) on the hub; false for a hub without one."
+  default     = true
 }

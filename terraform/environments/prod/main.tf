@@ -1,6 +1,6 @@
 # Production: every site of sites/*.yaml. Bootstrap order: hardware (in the inventory) -> K3s on every site ->
-# Argo CD on the hub (cluster secrets for hub-mode sites, dist/hub objects) and Argo CD core on pull-mode
-# sites -> the ApplicationSets roll the rendered layers out ring by ring.
+# Argo CD on the hub (cluster secrets for hub-mode sites, the root Applications that sync dist/hub from Git)
+# and Argo CD core on pull-mode sites -> the ApplicationSets roll the rendered layers out ring by ring.
 locals {
   repo_root = "${path.root}/../../.."
 }
@@ -54,7 +54,9 @@ module "argocd" {
 
   argocd_chart      = module.inventory.argocd_chart
   contract          = module.inventory.argocd_contract
-  hub_manifests_dir = "${local.repo_root}/${local.platform.distPath}/hub"
+  repo_url          = coalesce(var.repo_url, local.platform.repoURL)
+  target_revision   = coalesce(var.target_revision, local.platform.targetRevision)
+  hub_monitoring    = var.hub_monitoring
   extra_helm_values = var.extra_hub_helm_values
 
   hub_sites = {

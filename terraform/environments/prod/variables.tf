@@ -52,18 +52,18 @@ variable "hub_kubeconfig_context" {
 
 variable "repo_url" {
   type        = string
-  description = "Git repository pull-mode sites sync from; null uses lib/site.ts PLATFORM.repoURL (the repository the hub ApplicationSets also use)."
+  description = "Git repository the hub root Applications and pull-mode sites sync from; null uses lib/site.ts PLATFORM.repoURL (the ApplicationSets read lib/site.ts PLATFORM, so an override here is for forks rendered with the same setting)."
   default     = null
 
   validation {
-    condition     = var.repo_url == null || can(regex("^(https://|ssh://|git@)[^\"\\s]+$", var.repo_url))
+    condition     = var.repo_url == null || can(regex("^(https://|ssh://|git@)[^\"\\\\\\s]+$", var.repo_url))
     error_message = "repo_url must be a Git URL such as https://github.com/edge-ai-gitops/edge-ai-gitops.git, or null for the platform default."
   }
 }
 
 variable "target_revision" {
   type        = string
-  description = "Branch, tag or commit pull-mode sites track; null uses lib/site.ts PLATFORM.targetRevision."
+  description = "Branch, tag or commit the hub root Applications and pull-mode sites track; null uses lib/site.ts PLATFORM.targetRevision."
   default     = null
 
   validation {
@@ -81,4 +81,10 @@ variable "extra_hub_helm_values" {
     condition     = alltrue([for v in var.extra_hub_helm_values : can(yamldecode(v))])
     error_message = "Every extra_hub_helm_values entry must be a YAML document, e.g. yamlencode({ server = { replicas = 2 } })."
   }
+}
+
+variable "hub_monitoring" {
+  type        = bool
+  description = "Create the hub root Application edge-hub-monitoring (dist/hub/monitoring into the hub's monitoring namespace). Needs the Prometheus Operator stack (namespace and CRDs) on the hub; false for a hub without one."
+  default     = true
 }

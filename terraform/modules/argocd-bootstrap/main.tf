@@ -1,21 +1,30 @@
 # The hub: installs Argo CD with the pinned chart and the contract's values (Progressive Syncs on), registers
-# every hub-mode site as a cluster secret, and applies the rendered hub objects (dist/hub/*.k8s.yaml). From
-# then on Argo CD syncs the sites; Terraform only changes when a site is added, removed or re-keyed.
+# every hub-mode site as a cluster secret, and creates the bootstrap project and the root Applications of
+# lib/argocd/bootstrap.ts (via generated.json). The roots sync dist/hub from Git: a new ring, sync window or
+# site reaches the hub with the commit, not with the next `terraform apply`. Terraform only changes when a
+# site is added, removed or re-keyed, or Argo CD is upgraded.
 locals {
   namespace      = var.contract.namespace
   secret_labels  = var.contract.clusterSecret
   hub_values_yml = yamlencode(var.contract.hubHelmValues)
 
-  # dist/hub files are YAML streams written by lib/synth (documents joined by a "---" line). Every document
-  # becomes one kubectl_manifest keyed by kind/namespace/name, which is stable across renders.
-  hub_files = sort(tolist(fileset(var.hub_manifests_dir, "*.k8s.yaml")))
-  hub_documents = flatten([
-    for f in local.hub_files : [
-      for doc in split("\n---\n", file("${var.hub_manifests_dir}/${f}")) : yamldecode(doc) if trimspace(doc) != ""
-    ]
-  ])
-  hub_objects = {
-    for o in local.hub_documents : "${o.kind}/${try(o.metadata.namespace, "")}/${o.metadata.name}" => o
+  # The bootstrap objects with the repository placeholders replaced (an environment may point the hub at a
+  # fork or a branch). repo_url and target_revision are validated to hold no quote or backslash, so the
+  # replacement cannot break the JSON.
+  bootstrap    = var.contract.hubBootstrap
+  placeholders = var.contract.placeholders
+  bootstrap_project = jsondecode(replace(replace(
+    jsonencode(local.bootstrap.project),
+    local.placeholders.repoURL, var.repo_url),
+  local.placeholders.targetRevision, var.target_revision))
+  # edge-hub (dist/hub/*.k8s.yaml: projects, ApplicationSets) and, unless turned off, edge-hub-monitoring
+  # (dist/hub/monitoring/*.k8s.yaml into the hub's monitoring namespace).
+  root_applications = {
+    for name, app in local.bootstrap.applications : name => jsondecode(replace(replace(
+      jsonencode(app),
+      local.placeholders.repoURL, var.repo_url),
+    local.placeholders.targetRevision, var.target_revision))
+    if var.hub_monitoring || name != local.bootstrap.monitoringApplication
   }
 
   # One cluster secret per hub site, exactly as lib/argocd/contract.ts (clusterSecretLabels, clusterSecretData)
@@ -82,17 +91,42 @@ resource "kubernetes_secret_v1" "cluster" {
   depends_on = [helm_release.argocd]
 }
 
-resource "kubectl_manifest" "hub" {
-  for_each = local.hub_objects
-
-  yaml_body = yamlencode(each.value)
-  # Server-side apply under its own field manager: the objects are large (ApplicationSet templates) and Argo CD
-  # may later own fields of the same objects without the two fighting over last-applied annotations.
+# The bootstrap project first, then the roots (an Application whose project does not exist yet only shows an
+# error until it does, but the order keeps the first sync clean). Server-side apply under Terraform's own field
+# manager: the Application controller writes status and operation fields of the roots; neither side owns the
+# other's fields. No finalizer on the roots: `terraform destroy` removes the roots, never what they synced.
+resource "kubectl_manifest" "bootstrap_project" {
+  yaml_body         = yamlencode(local.bootstrap_project)
   server_side_apply = true
   field_manager     = "edge-ai-terraform"
   force_conflicts   = true
   wait_for_rollout  = false
 
-  # The CRDs come with the chart; the cluster secrets must exist before the generators look for clusters.
-  depends_on = [helm_release.argocd, kubernetes_secret_v1.cluster]
+  # The AppProject CRD comes with the chart.
+  depends_on = [helm_release.argocd]
+}
+
+resource "kubectl_manifest" "root" {
+  for_each = local.root_applications
+
+  yaml_body         = yamlencode(each.value)
+  server_side_apply = true
+  field_manager     = "edge-ai-terraform"
+  force_conflicts   = true
+  wait_for_rollout  = false
+
+  # The cluster secrets exist before the ApplicationSets (synced by edge-hub) look for clusters.
+  depends_on = [kubectl_manifest.bootstrap_project, kubernetes_secret_v1.cluster]
+}
+
+# Earlier versions of this module applied every document of dist/hub/*.k8s.yaml as kubectl_manifest.hub. The
+# edge-hub root Application now owns those objects (AppProjects, ApplicationSets) and adopts them on its first
+# sync; forgetting them here instead of destroying them keeps the ApplicationSets, and with them every
+# generated Application, in place across the upgrade.
+removed {
+  from = kubectl_manifest.hub
+
+  lifecycle {
+    destroy = false
+  }
 }

@@ -13,7 +13,13 @@ output "registered_clusters" {
   value       = sort(keys(local.cluster_secrets))
 }
 
-output "hub_objects" {
-  description = "The objects applied from dist/hub, as kind/namespace/name."
-  value       = sort(keys(local.hub_objects))
+output "root_applications" {
+  description = "The root Applications created on the hub, keyed by name: the folder (path) and files (include) each syncs from Git and the namespace it syncs them into, for review in plans."
+  value = {
+    for name, app in local.root_applications : name => {
+      path      = app.spec.source.path
+      include   = app.spec.source.directory.include
+      namespace = app.spec.destination.namespace
+    }
+  }
 }

@@ -14,11 +14,11 @@ variable "argocd_chart" {
 
 variable "contract" {
   type        = any
-  description = "The Argo CD contract from the inventory module's argocd_contract output (lib/argocd/contract.ts): namespace, cluster-secret labels, hub Helm values."
+  description = "The Argo CD contract from the inventory module's argocd_contract output (lib/argocd/contract.ts, lib/argocd/bootstrap.ts): namespace, cluster-secret labels, hub Helm values, the bootstrap project and root Applications."
 
   validation {
-    condition     = can(var.contract.namespace) && can(var.contract.clusterSecret.typeLabel) && can(var.contract.hubHelmValues)
-    error_message = "contract must be module.inventory.argocd_contract (it needs namespace, clusterSecret and hubHelmValues); regenerate it with `node terraform/tools/generate.mjs`."
+    condition     = can(var.contract.namespace) && can(var.contract.clusterSecret.typeLabel) && can(var.contract.hubHelmValues) && can(var.contract.hubBootstrap.project) && can(var.contract.hubBootstrap.applications) && can(var.contract.placeholders.repoURL)
+    error_message = "contract must be module.inventory.argocd_contract (it needs namespace, clusterSecret, hubHelmValues, hubBootstrap and placeholders); regenerate it with `node terraform/tools/generate.mjs`."
   }
 }
 
@@ -51,14 +51,30 @@ variable "cluster_credentials" {
   }
 }
 
-variable "hub_manifests_dir" {
+variable "repo_url" {
   type        = string
-  description = "Folder of the rendered hub objects (dist/hub): every *.k8s.yaml document in it (AppProjects, ApplicationSets) is applied to the hub."
+  description = "Git repository the hub's root Applications sync dist/hub from (lib/site.ts PLATFORM.repoURL unless overridden, e.g. a fork)."
 
   validation {
-    condition     = length(fileset(var.hub_manifests_dir, "*.k8s.yaml")) > 0
-    error_message = "hub_manifests_dir holds no *.k8s.yaml file: run `npm run synth` (without --site, which skips the hub) and commit dist/hub before applying."
+    condition     = can(regex("^(https://|ssh://|git@)[^\"\\\\\\s]+$", var.repo_url))
+    error_message = "repo_url must be a Git URL such as https://github.com/edge-ai-gitops/edge-ai-gitops.git (no spaces, quotes or backslashes)."
   }
+}
+
+variable "target_revision" {
+  type        = string
+  description = "Branch, tag or commit the hub's root Applications track (lib/site.ts PLATFORM.targetRevision unless overridden)."
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._/-]+$", var.target_revision))
+    error_message = "target_revision must be a branch, tag or commit such as main or v1.2.0 (letters, digits, . _ / -)."
+  }
+}
+
+variable "hub_monitoring" {
+  type        = bool
+  description = "Create the edge-hub-monitoring root Application (dist/hub/monitoring: Argo CD alert rules for hub-mode sites and fleet dashboards) in the hub's monitoring namespace. Needs a Prometheus Operator stack there (namespace and CRDs, installed by the hub's operator); turn off for a hub without one."
+  default     = true
 }
 
 variable "extra_helm_values" {

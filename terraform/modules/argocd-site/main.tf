@@ -8,8 +8,14 @@
 #   2. edge-ai-argocd-root.yaml: the `edge-bootstrap` AppProject and the root Application, written only once the
 #      chart's CRDs are established (K3s applies manifests in no particular order).
 # The root Application is the `gitops` layer Application of lib/argocd/application.ts (rendered into
-# generated.json with placeholders): it syncs dist/<site>/gitops.k8s.yaml, which holds the site's own project
-# and one Application per layer. After that, the site updates itself from Git; nothing reaches into it.
+# generated.json with placeholders): it syncs dist/<site>/gitops.k8s.yaml, which holds the site's own project,
+# one Application per layer and Argo CD's NetworkPolicies. After that, the site updates itself from Git;
+# nothing reaches into it.
+#
+# The argocd namespace: the HelmChart creates it (`helm --create-namespace`: once, without labels), and the
+# site's baseline layer adopts it like every namespace a layer declares (Pod Security labels, default-deny,
+# limits, quota; Prune=false/Delete=false). Terraform writes nothing into that Namespace object, so the two
+# never compete for its labels.
 locals {
   manifests_dir = "/var/lib/rancher/k3s/server/manifests"
   namespace     = var.contract.namespace
@@ -35,30 +41,19 @@ locals {
     }
   }
 
-  # The project of the root Application: it may only create Argo CD objects in the argocd namespace of this
-  # cluster, from this repository. Everything else is governed by the site's own `edge-site` project.
-  bootstrap_project = {
-    apiVersion = "argoproj.io/v1alpha1"
-    kind       = "AppProject"
-    metadata = {
-      name      = var.contract.projects.bootstrap
-      namespace = local.namespace
-    }
-    spec = {
-      description  = "Root of pull-mode site ${var.site_name}: syncs the site's Argo CD objects (dist/${var.site_name}/gitops.k8s.yaml). Created by Terraform."
-      sourceRepos  = [var.repo_url]
-      destinations = [{ server = var.contract.inClusterServer, namespace = local.namespace }]
-      namespaceResourceWhitelist = [
-        { group = "argoproj.io", kind = "AppProject" },
-        { group = "argoproj.io", kind = "Application" },
-      ]
-    }
-  }
-
-  placeholders = var.contract.pullRootApplication.placeholders
+  # The bootstrap project and the root Application of lib/argocd/bootstrap.ts (generated.json), with the
+  # placeholders replaced by this site and the repository. The project lets the root create only what
+  # dist/<site>/gitops.k8s.yaml holds (the site's project, its Applications, Argo CD's own NetworkPolicies) in
+  # the argocd namespace of this cluster, from this repository; everything else is governed by the site's own
+  # `edge-site` project. repo_url and target_revision are validated to hold no quote or backslash, so the
+  # replacement cannot break the JSON.
+  placeholders = var.contract.placeholders
+  bootstrap_project = jsondecode(replace(
+    jsonencode(var.contract.pullBootstrap.project),
+  local.placeholders.repoURL, var.repo_url))
   root_application = jsondecode(
     replace(replace(replace(replace(
-      jsonencode(var.contract.pullRootApplication.application),
+      jsonencode(var.contract.pullBootstrap.application),
       local.placeholders.site, var.site_name),
       local.placeholders.ring, tostring(var.ring)),
       local.placeholders.repoURL, var.repo_url),

@@ -75,11 +75,11 @@ variable "argocd_chart" {
 
 variable "contract" {
   type        = any
-  description = "The Argo CD contract from the inventory module's argocd_contract output (lib/argocd/contract.ts): namespace, projects, pull-mode Helm values and the root Application template."
+  description = "The Argo CD contract from the inventory module's argocd_contract output (lib/argocd/contract.ts, lib/argocd/bootstrap.ts): namespace, pull-mode Helm values, and the bootstrap project and root Application templates."
 
   validation {
-    condition     = can(var.contract.pullHelmValues) && can(var.contract.pullRootApplication.application) && can(var.contract.projects.bootstrap)
-    error_message = "contract must be module.inventory.argocd_contract (pullHelmValues, pullRootApplication, projects); regenerate it with `node terraform/tools/generate.mjs`."
+    condition     = can(var.contract.pullHelmValues) && can(var.contract.pullBootstrap.application) && can(var.contract.pullBootstrap.project) && can(var.contract.placeholders.site)
+    error_message = "contract must be module.inventory.argocd_contract (pullHelmValues, pullBootstrap, placeholders); regenerate it with `node terraform/tools/generate.mjs`."
   }
 }
 
@@ -88,8 +88,8 @@ variable "repo_url" {
   description = "Git repository the site's Argo CD pulls its rendered folder from (lib/site.ts PLATFORM.repoURL unless overridden)."
 
   validation {
-    condition     = can(regex("^(https://|ssh://|git@)[^\"\\s]+$", var.repo_url))
-    error_message = "repo_url must be a Git URL such as https://github.com/edge-ai-gitops/edge-ai-gitops.git (no spaces or quotes)."
+    condition     = can(regex("^(https://|ssh://|git@)[^\"\\\\\\s]+$", var.repo_url))
+    error_message = "repo_url must be a Git URL such as https://github.com/edge-ai-gitops/edge-ai-gitops.git (no spaces, quotes or backslashes)."
   }
 }
 
