@@ -11,15 +11,13 @@ import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { allocatable, siteAllocatable } from '../lib/capacity';
 import { Site } from '../lib/inventory/schema';
+import { K3S_API_PORT, K3S_KUBERNETES_SERVICE_IP } from '../lib/k3s';
 import { chartLabels } from '../lib/labels';
 import { assertNamespaceSpec, NAMESPACE_REASON_ANNOTATION, NamespaceSpec } from '../lib/namespaces';
 import { LayerDefinition, siteNamespaces } from '../lib/layer';
 import { kubernetesMinor } from '../lib/site';
 
-/** K3s defaults (`--service-cidr 10.43.0.0/16`): the `kubernetes` Service is the first address. */
-export const K3S_KUBERNETES_SERVICE_IP = '10.43.0.1';
-/** K3s serves the API on 6443 on every server node. */
-export const K3S_API_PORT = 6443;
+export { K3S_API_PORT, K3S_KUBERNETES_SERVICE_IP };
 
 export interface BaselineChartProps {
   readonly site: Site;

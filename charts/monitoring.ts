@@ -10,6 +10,7 @@
  * - the Grafana dashboards as ConfigMaps when the site runs Grafana.
  * For the hub (`hubMonitoringOutput`): the Argo CD rules of hub-mode sites and the fleet dashboards.
  */
+import { ollamaActive } from '../lib/ollama/chart-props';
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
@@ -70,7 +71,7 @@ function addDashboard(scope: Construct, d: Dashboard, prefix: string): void {
 
 export function siteCoverage(site: Site): DashboardCoverage {
   const inference = site.layers.inference;
-  return { inference: inference.enabled, ollama: site.layers.ollama.enabled, runtimes: inference.enabled ? [inference.runtime] : [] };
+  return { inference: inference.enabled, ollama: ollamaActive({ site }), runtimes: inference.enabled ? [inference.runtime] : [] };
 }
 
 function port(url: string | undefined): number | undefined {
@@ -166,7 +167,7 @@ export function monitoringReleases(ctx: SiteContext): HelmRelease[] {
     requests: [consumer('otel-collector', [SIZES.otelCollector])],
   };
   const releases = [kps, otel];
-  if (site.layers.ollama.enabled) {
+  if (ollamaActive({ site })) {
     releases.push({
       name: RELEASES.blackboxExporter,
       chart: HELM_CHARTS.blackboxExporter,
@@ -205,7 +206,7 @@ export class HubMonitoringChart extends Chart {
     const monitored = sites.filter((s) => s.layers.monitoring.enabled);
     const coverage: DashboardCoverage = {
       inference: monitored.some((s) => s.layers.inference.enabled),
-      ollama: monitored.some((s) => s.layers.ollama.enabled),
+      ollama: monitored.some((s) => ollamaActive({ site: s })),
       runtimes: [...new Set(monitored.filter((s) => s.layers.inference.enabled).map((s) => s.layers.inference.runtime))].sort(),
     };
     for (const d of dashboards(DashboardScope.Fleet, coverage)) addDashboard(this, d, 'grafana-dashboard-fleet-');

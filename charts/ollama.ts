@@ -18,6 +18,7 @@ import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Probe, ProbeSpecProberScheme } from '../imports/monitoring-monitoring.coreos.com';
 import { ClientSpec } from '../lib/inventory/schema';
+import { K3S_CLUSTER_CIDRS } from '../lib/k3s';
 import { chartLabels, selectorLabels } from '../lib/labels';
 import { LayerDefinition } from '../lib/layer';
 import {
@@ -53,8 +54,7 @@ const HOME_DIR = '/home/ollama';
 const MODELS_DIR = '/models';
 const MODELFILES_DIR = '/modelfiles';
 
-/** K3s defaults (`--cluster-cidr`, `--service-cidr`): never reachable through the "internet" egress rule. */
-export const K3S_CLUSTER_CIDRS = ['10.42.0.0/16', '10.43.0.0/16'] as const;
+export { K3S_CLUSTER_CIDRS };
 /** registry.ollama.ai and the CDN it redirects blob downloads to are HTTPS only. */
 const HTTPS_PORT = 443;
 
@@ -91,6 +91,7 @@ export class OllamaChart extends Chart {
     if (props.replicas > 1) this.disruptionBudget(namespace);
     this.networkPolicies(namespace, props);
     this.bootstrapJobName = this.bootstrap(namespace, props, serviceHost);
+    if (props.monitored === false) return;
     new Probe(this, 'probe', {
       metadata: { name: SERVER_NAME, namespace, labels: { ...selectorLabels(SERVER_NAME), ...PROMETHEUS_SELECTOR_LABELS } },
       spec: {
@@ -236,10 +237,14 @@ export class OllamaChart extends Chart {
             from: [
               ...props.clients.map(clientPeer),
               { podSelector: { matchLabels: selectorLabels(BOOTSTRAP_NAME) } },
-              {
-                namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': blackbox.namespace } },
-                podSelector: { matchLabels: { ...blackbox.podLabels } },
-              },
+              ...(props.monitored === false
+                ? []
+                : [
+                    {
+                      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': blackbox.namespace } },
+                      podSelector: { matchLabels: { ...blackbox.podLabels } },
+                    },
+                  ]),
             ],
             ports: [tcp(OLLAMA_PORT)],
           },

@@ -13,14 +13,14 @@
  * They are applied by the site's root Application before the baseline Application (sync wave below), so the
  * baseline's default-deny never lands in `argocd` without them.
  */
+import { K3S_CLUSTER_CIDRS } from '../k3s';
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { MONITORING_NAMESPACE, PROMETHEUS_POD_LABELS } from '../telemetry';
 import { BASELINE_SYNC_WAVE } from './application';
 import { ARGOCD_NAMESPACE, PULL_ARGOCD_COMPONENTS } from './contract';
 
-/** K3s defaults `--cluster-cidr` and `--service-cidr`: never "the internet". */
-export const K3S_CLUSTER_CIDRS = ['10.42.0.0/16', '10.43.0.0/16'] as const;
+export { K3S_CLUSTER_CIDRS };
 /** HTTPS: Git over https:// and Helm repositories (the platform's repoURL and every HELM_CHARTS entry). */
 export const GIT_HTTPS_PORT = 443;
 /** Before the baseline layer's Application (its default-deny) within the root's sync. */

@@ -164,6 +164,10 @@ function zodIssueToError(file: string, raw: unknown, issue: Issue, total: number
   if (issue.code === 'too_small' || issue.code === 'too_big') {
     return new InputError(file, field, value, `is out of range: ${issue.message}${more}`, 'use a value within the documented range (see schemas/site.schema.json)');
   }
+  if (issue.code === 'invalid_key') {
+    const inner = issue.issues[0]?.message ?? issue.message;
+    return new InputError(file, field, String(issue.path[issue.path.length - 1]), `is not a valid key${more}`, `it ${inner}`);
+  }
   const problem = issue.code === 'invalid_format' ? 'has the wrong format' : 'is invalid';
   return new InputError(file, field, value, `${problem}${more}`, `it ${issue.message}`);
 }

@@ -12,8 +12,50 @@ import { z } from 'zod';
 
 /** RFC 1123 DNS label: what Kubernetes accepts for namespaces, and what Argo CD accepts for cluster names. */
 export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-/** K3s release tags look like v1.28.4+k3s2. */
-export const K3S_VERSION = /^v1\.(\d+)\.(\d+)\+k3s(\d+)$/;
+/** K3s release tags like v1.28.4+k3s2, for the Kubernetes minors the output is validated against (1.28–1.33). */
+export const K3S_VERSION = /^v1\.(2[89]|3[0-3])\.(\d+)\+k3s(\d+)$/;
+/** Top-level output folders that are not sites (fleet-level outputs). */
+export const RESERVED_SITE_NAMES: readonly string[] = ['hub'];
+
+/** Kubernetes label keys (optional DNS-subdomain prefix + name) and values. */
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
+
+/**
+ * A node address must be a LAN unicast address outside the K3s pod/service networks (lib/k3s.ts): a node IP
+ * inside 10.42.0.0/16 or 10.43.0.0/16 breaks flannel routing and the charts' "outside the cluster" peers.
+ */
+export function usableNodeIp(ip: string): boolean {
+  const [a, b] = ip.split('.').map(Number);
+  if (a === 0 || a === 127 || a >= 224) return false; // unspecified, loopback, multicast/reserved/broadcast
+  if (a === 169 && b === 254) return false; // link-local
+  if (a === 10 && (b === 42 || b === 43)) return false; // K3s pod and service networks
+  return true;
+}
+
+const CRON_FIELDS: readonly (readonly [number, number])[] = [
+  [0, 59],
+  [0, 23],
+  [1, 31],
+  [1, 12],
+  [0, 7],
+];
+const CRON_NAMES = /^(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|sun|mon|tue|wed|thu|fri|sat)$/i;
+
+/** A standard 5-field cron expression (numbers, ranges, lists, steps, month/day names), as Argo CD parses it. */
+export function validCron(expr: string): boolean {
+  const fields = expr.trim().split(/\s+/);
+  if (fields.length !== 5) return false;
+  return fields.every((field, i) =>
+    field.split(',').every((part) => {
+      const [range, step] = part.split('/');
+      if (step !== undefined && !/^[1-9]\d*$/.test(step)) return false;
+      if (range === '*') return true;
+      const [lo, hi] = CRON_FIELDS[i];
+      return range.split('-').length <= 2 && range.split('-').every((v) => CRON_NAMES.test(v) || (/^\d+$/.test(v) && Number(v) >= lo && Number(v) <= hi));
+    }),
+  );
+}
 /** An Ollama library model pinned to a tag (never untagged, never `latest`). */
 export const OLLAMA_MODEL_REF = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)?:[a-z0-9][a-z0-9._-]*$/;
 
@@ -45,7 +87,10 @@ export type ResourceSpec = z.infer<typeof resources>;
 const node = z
   .object({
     name: dnsLabel.describe('Node hostname; becomes the Kubernetes node name.'),
-    ip: z.ipv4({ message: 'must be an IPv4 address such as 192.168.1.10' }).describe('Node IPv4 address on the site LAN.'),
+    ip: z
+      .ipv4({ message: 'must be an IPv4 address such as 192.168.1.10' })
+      .refine(usableNodeIp, 'must be a unicast LAN address: not loopback, unspecified, multicast, broadcast, link-local (169.254/16), or inside the K3s pod/service networks 10.42.0.0/16 and 10.43.0.0/16')
+      .describe('Node IPv4 address on the site LAN.'),
     arch: z.enum(ARCHITECTURES).describe('CPU architecture: amd64 (Intel NUC) or arm64 (Raspberry Pi 4).'),
     cpuCores: z.number().int().min(1).max(256).describe('Physical CPU cores (Raspberry Pi 4: 4).'),
     memoryGiB: z.number().int().min(1).max(1024).describe('Installed memory in GiB (Raspberry Pi 4: 4 or 8).'),
@@ -82,7 +127,13 @@ const slo = z
 const client = z
   .object({
     namespace: dnsLabel.describe('Namespace of the calling pods.'),
-    podLabels: z.record(z.string(), z.string()).optional().describe('Labels the calling pods carry. @default all pods'),
+    podLabels: z
+      .record(
+        z.string().regex(LABEL_KEY, 'must be a Kubernetes label key such as app.kubernetes.io/name'),
+        z.string().regex(LABEL_VALUE, 'must be a Kubernetes label value: up to 63 letters, digits, "-", "_" or "."'),
+      )
+      .optional()
+      .describe('Labels the calling pods carry. @default all pods'),
   })
   .strict();
 export type ClientSpec = z.infer<typeof client>;
@@ -197,9 +248,9 @@ const syncWindow = z
     kind: z.enum(['allow', 'deny']).default('allow'),
     schedule: z
       .string()
-      .regex(/^(\S+\s+){4}\S+$/, 'must be a 5-field cron expression such as "0 2 * * *"')
+      .refine(validCron, 'must be a 5-field cron expression such as "0 2 * * *" (minute hour day-of-month month day-of-week)')
       .describe('Cron schedule when the window opens.'),
-    duration: z.string().regex(/^\d+(m|h)$/, 'must be a duration such as "2h" or "90m"'),
+    duration: z.string().regex(/^[1-9]\d*(m|h)$/, 'must be a positive duration such as "2h" or "90m"'),
     timeZone: z
       .string()
       .min(1)
@@ -222,7 +273,9 @@ const gitops = z
 
 export const SiteSchema = z
   .object({
-    name: dnsLabel.describe('Site name; the file must be sites/<name>.yaml.'),
+    name: dnsLabel
+      .refine((n) => !RESERVED_SITE_NAMES.includes(n), 'must not be "hub": dist/hub/ holds the fleet-level output for the central Argo CD')
+      .describe('Site name; the file must be sites/<name>.yaml.'),
     location: z.string().min(1).max(200).describe('Human-readable location, e.g. "Stuttgart plant, hall B".'),
     region: dnsLabel.default('default').describe('Region used for sharding and grouping. @default default'),
     ring: z
@@ -233,7 +286,7 @@ export const SiteSchema = z
       .describe('Rollout ring: 0 = canary sites first, then 1, 2, ... (RollingSync steps).'),
     k3sVersion: z
       .string()
-      .regex(K3S_VERSION, 'must be a K3s release tag such as v1.28.4+k3s2 (never "latest")')
+      .regex(K3S_VERSION, 'must be a K3s release tag of Kubernetes 1.28 to 1.33 such as v1.28.4+k3s2 (never "latest"; the output is validated against 1.28 and 1.33)')
       .default('v1.28.4+k3s2'),
     nodes: z.array(node).min(1, 'a site needs at least one node'),
     layers: z

@@ -18,6 +18,7 @@
  * - Argo CD application controller: argocd_app_info and friends (docs/operator-manual/metrics.md);
  * - Prometheus itself: `up` and the synthetic `ALERTS`/`ALERTS_FOR_STATE` series of the rule manager.
  */
+import { ollamaActive } from '../ollama/chart-props';
 import { histogramSeries, INFERENCE_METRICS, PROCESS_METRIC_NAMES } from '../../server/src/metrics';
 import { Site } from '../inventory/schema';
 
@@ -150,7 +151,7 @@ export function siteExporters(site: Site): Exporter[] {
   out.push(Exporter.KubeStateMetrics, Exporter.Cadvisor, Exporter.NodeExporter);
   const inference = site.layers.inference;
   if (inference.enabled) out.push(inference.runtime === 'triton' ? Exporter.Triton : Exporter.InferenceServer);
-  if (site.layers.ollama.enabled) out.push(Exporter.BlackboxExporter);
+  if (ollamaActive({ site })) out.push(Exporter.BlackboxExporter);
   if (site.gitops.mode === 'pull') out.push(Exporter.ArgoCd);
   return out;
 }

@@ -128,6 +128,12 @@ export interface OllamaChartProps {
   readonly expectedModelIds: Readonly<Record<string, string>>;
   /** The bootstrap Job's `activeDeadlineSeconds`: the wait bound plus the downloads over a slow uplink. */
   readonly bootstrapDeadlineSeconds: number;
+  /**
+   * The site runs the monitoring layer (Prometheus Operator CRDs and the blackbox exporter). Without it there
+   * is no Probe CRD to render against and nobody to probe from, so no Probe and no blackbox ingress.
+   * @default true
+   */
+  readonly monitored?: boolean;
   /** @default BLACKBOX_EXPORTER */
   readonly blackbox?: BlackboxExporterRef;
   /** @default 30 */
@@ -304,6 +310,7 @@ export function resolveOllamaProps(ctx: SiteContext, image: ImageRef = IMAGES.ol
     storageGiB: spec.storageGiB,
     server: { numParallel, maxLoadedModels, keepAlive: spec.keepAlive, contextLength },
     clients: spec.clients,
+    monitored: site.layers.monitoring.enabled,
     pullModels: [...spec.models].sort(),
     customModels: custom.map((c) => ({ name: c.name, modelfile: formatModelfile(catalog.modelfiles[c.name]) })),
     expectedModelIds,

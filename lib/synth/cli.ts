@@ -27,14 +27,16 @@ export interface SynthOptions {
 const USAGE = `usage: npm run synth -- [--site NAME]... [--sites DIR] [--out DIR] [--jobs N] [--quiet]
   --site NAME   render only this site (repeatable); nothing outside dist/NAME/ is touched
   --sites DIR   inventory folder (default: sites)
-  --out DIR     output folder (default: dist, or $CDK8S_OUTDIR)
+  --out DIR     output folder (default: dist); must be empty or written by synth
   --jobs N      worker threads (default: automatic)
   --quiet       print only the totals
   --stats       also print a machine-readable stats line (benchmarks)`;
 
-export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): SynthOptions {
+export function parseArgs(argv: readonly string[]): SynthOptions {
   let sitesDir = 'sites';
-  let outDir = env.CDK8S_OUTDIR || 'dist';
+  // Not $CDK8S_OUTDIR: `npx cdk8s synth` deletes that folder before running the app, which would defeat the
+  // atomic writer (cdk8s.yaml points it at a scratch folder under .build/).
+  let outDir = 'dist';
   const only: string[] = [];
   let jobs = 0;
   let quiet = false;
@@ -97,7 +99,10 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
   }
   const catalog = loadCatalog(process.cwd());
   const selected = options.only.length ? loaded.filter((l) => options.only.includes(l.site.name)) : loaded;
-  const tx = new OutputTransaction(options.outDir, options.only.length ? { onlyDirs: options.only } : {});
+  const tx = new OutputTransaction(options.outDir, {
+    onlyDirs: options.only.length ? options.only : undefined,
+    protect: [process.cwd(), options.sitesDir],
+  });
   try {
     const rendered = await renderFleet(selected, loaded, catalog, { jobs: options.jobs, partial: options.only.length > 0, target: tx.target });
     const result = tx.commit(rendered.staged);

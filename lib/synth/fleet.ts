@@ -56,17 +56,35 @@ function renderOnWorkers(sites: readonly LoadedSite[], catalog: Catalog, target:
   // Contiguous chunks keep the output order trivially equal to the sequential order.
   const size = Math.ceil(sites.length / workers);
   const chunks = Array.from({ length: workers }, (_, i) => sites.slice(i * size, (i + 1) * size)).filter((c) => c.length);
+  const threads = chunks.map((chunk) => new Worker(workerScript(), { workerData: { sites: chunk, catalog, target } }));
+  let firstError: Error | undefined;
+  let stopped: Promise<unknown> | undefined;
+  // On the first failure every other worker is stopped before the caller aborts the transaction, so no
+  // thread keeps writing into a staging folder that is being removed; every chunk reports the first error.
+  const stopAll = (): Promise<unknown> => (stopped ??= Promise.all(threads.map((t) => t.terminate())).catch(() => undefined));
   return Promise.all(
-    chunks.map(
-      (chunk) =>
+    threads.map(
+      (worker) =>
         new Promise<FleetRender>((resolvePromise, reject) => {
-          const worker = new Worker(workerScript(), { workerData: { sites: chunk, catalog, target } });
+          let settled = false;
+          const fail = (err: Error): void => {
+            if (settled) return;
+            settled = true;
+            firstError ??= err;
+            void stopAll().then(() => reject(firstError));
+          };
           worker.once('message', (reply: WorkerReply) => {
-            if (reply.ok && reply.rendered) resolvePromise(reply.rendered);
-            else reject(rebuildError(reply.error));
-            void worker.terminate();
+            if (reply.ok && reply.rendered) {
+              settled = true;
+              resolvePromise(reply.rendered);
+              void worker.terminate();
+            } else fail(rebuildError(reply.error));
           });
-          worker.once('error', reject);
+          worker.once('error', fail);
+          // A worker stopped because another one failed exits too; it reports the first error.
+          worker.once('exit', (code) => {
+            if (code !== 0) fail(new Error(`synth worker exited with code ${code}`));
+          });
         }),
     ),
   ).then((parts) => ({ staged: parts.flatMap((p) => p.staged), summaries: parts.flatMap((p) => p.summaries) }));

@@ -14,8 +14,9 @@
  * The output folder is owned by the synthesizer: files it no longer renders (a removed site) are removed.
  * With `onlyDirs`, only those top-level folders are managed and everything else is carried over untouched.
  */
-import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import { InputError } from '../errors';
 import { RenderedFile } from './render';
 
 export interface WriteResult {
@@ -27,6 +28,60 @@ export interface WriteResult {
 export interface WriteOptions {
   /** Manage only these top-level folders (e.g. `--site warehouse`); others are kept as they are. */
   readonly onlyDirs?: readonly string[];
+  /** Folders the output must never contain (the working directory, the inventory). @default [cwd] */
+  readonly protect?: readonly string[];
+}
+
+/** What synth writes, and so the only kinds of file it may ever remove from an output folder. */
+const OUTPUT_FILE = /(\.k8s\.yaml|\.json)$/;
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Refuses output folders that synth does not own: the output is replaced wholesale, so `--out .` or a
+ * typo must never delete a checkout. A folder is synth's when it is empty or holds only rendered files.
+ */
+function assertOwnedOutput(out: string, protect: readonly string[]): void {
+  for (const p of protect) {
+    const guarded = resolve(p);
+    if (guarded === out || guarded.startsWith(out + sep)) {
+      throw new InputError(out, '--out', out, `contains ${guarded}, which synth must never replace`, 'render into a dedicated folder such as dist/');
+    }
+  }
+  const foreign = listFiles(out).find((f) => !OUTPUT_FILE.test(f));
+  if (foreign) {
+    throw new InputError(out, '--out', out, `is not a synth output folder: it holds ${foreign}, which synth did not render`, 'choose an empty folder or one written by npm run synth');
+  }
+}
+
+/**
+ * One synth run at a time per output folder: a lock file beside it holds the writer's PID. A lock left by
+ * a process that no longer exists (a killed run) is taken over.
+ */
+function acquireLock(lock: string, out: string): void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lock, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(readFileSync(lock, 'utf8'));
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) {
+        throw new InputError(out, '--out', out, `is being written by another synth run (pid ${pid})`, 'wait for it to finish, then run again');
+      }
+      rmSync(lock, { force: true });
+    }
+  }
+  throw new Error(`internal: could not take the lock ${lock}`);
 }
 
 /** What a renderer reports for each file it staged (content stays in the staging folder, not in memory). */
@@ -100,14 +155,26 @@ export class OutputTransaction {
   private readonly onlyDirs?: readonly string[];
   private done = false;
 
-  constructor(out: string, options: WriteOptions = {}) {
-    recover(out);
+  private readonly lock: string;
+
+  constructor(outDir: string, options: WriteOptions = {}) {
+    // Work on the real folder: renaming a symlink would replace the link, not the folder it points to.
+    const out = existsSync(outDir) ? realpathSync(outDir) : resolve(outDir);
     const { parent, base } = siblings(out);
     mkdirSync(parent, { recursive: true });
-    const staging = join(parent, `.${base}.staging-${process.pid}`);
-    rmSync(staging, { recursive: true, force: true });
-    mkdirSync(staging);
-    this.target = { out, staging };
+    this.lock = join(parent, `.${base}.lock`);
+    acquireLock(this.lock, out);
+    try {
+      recover(out);
+      assertOwnedOutput(out, options.protect ?? [process.cwd()]);
+      const staging = join(parent, `.${base}.staging-${process.pid}`);
+      rmSync(staging, { recursive: true, force: true });
+      mkdirSync(staging);
+      this.target = { out, staging };
+    } catch (err) {
+      rmSync(this.lock, { force: true });
+      throw err;
+    }
     this.onlyDirs = options.onlyDirs;
   }
 
@@ -120,6 +187,7 @@ export class OutputTransaction {
     if (this.done) return;
     this.done = true;
     rmSync(this.target.staging, { recursive: true, force: true });
+    rmSync(this.lock, { force: true });
   }
 
   /** Swaps the staged output in, or does nothing at all when no file changed and none was removed. */
@@ -163,6 +231,7 @@ export class OutputTransaction {
     renameSync(staging, out);
     rmSync(old, { recursive: true, force: true });
     this.done = true;
+    rmSync(this.lock, { force: true });
     return { written: changed.size, removed: removed.length, unchanged: desired.size - changed.size };
   }
 }

@@ -301,7 +301,7 @@ describe('two-pi fixture: replicas, placement, network', () => {
     expect(sts.spec.serviceName).toBe('ollama-headless');
   });
 
-  it('admits on 11434 only the declared clients, the bootstrap Job and the blackbox exporter', () => {
+  it('admits on 11434 only the declared clients and the bootstrap Job (no blackbox: monitoring is off here)', () => {
     const policy = findResource(objects, 'NetworkPolicy', 'ollama', 'ollama');
     expect(policy.spec.podSelector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'ollama' } });
     expect(policy.spec.ingress).toEqual([
@@ -313,14 +313,20 @@ describe('two-pi fixture: replicas, placement, network', () => {
           },
           { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'inference' } }, podSelector: {} },
           { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ollama-bootstrap' } } },
-          {
-            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
-            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus-blackbox-exporter' } },
-          },
         ],
         ports: [{ protocol: 'TCP', port: 11434 }],
       },
     ]);
+    // Without the monitoring layer there is no Probe CRD and no blackbox exporter: no Probe either.
+    expect(objects.filter((o) => o.kind === 'Probe')).toEqual([]);
+  });
+
+  it('admits the blackbox exporter where the site runs the monitoring layer', () => {
+    const policy = findResource(ollamaOf(sampleSite('warehouse')), 'NetworkPolicy', 'ollama', 'ollama');
+    expect(policy.spec.ingress[0].from).toContainEqual({
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus-blackbox-exporter' } },
+    });
   });
 
   it('lets the server reach HTTPS outside the cluster (model pulls) and the Job reach only the server', () => {

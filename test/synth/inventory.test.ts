@@ -32,6 +32,11 @@ const CASES: readonly Case[] = [
   { rule: 'yaml-syntax', file: 'plant-a.yaml', field: 'line 7, column 4', value: '"   arch: amd64"', says: ['YAML syntax error', 'indentation'] },
   { rule: 'unpinned-model', file: 'plant-a.yaml', field: 'layers.ollama.models[0]', value: '"llama3.2"', says: ['pinned Ollama model'] },
   { rule: 'name-mismatch', file: 'plant-x.yaml', field: 'name', value: '"plant-a"', says: ['does not match the file name', 'rename the file to plant-a.yaml'] },
+  { rule: 'ip-in-cluster-network', file: 'plant-a.yaml', field: 'nodes[0].ip', value: '"10.42.0.10"', says: ['K3s pod/service networks 10.42.0.0/16 and 10.43.0.0/16'] },
+  { rule: 'reserved-name', file: 'hub.yaml', field: 'name', value: '"hub"', says: ['dist/hub/ holds the fleet-level output'] },
+  { rule: 'bad-cron', file: 'plant-a.yaml', field: 'gitops.syncWindows[0].schedule', value: '"0 25 * * *"', says: ['5-field cron expression'] },
+  { rule: 'unsupported-k3s', file: 'plant-a.yaml', field: 'k3sVersion', value: '"v1.20.4+k3s1"', says: ['Kubernetes 1.28 to 1.33'] },
+  { rule: 'bad-pod-label', file: 'plant-a.yaml', field: 'layers.inference.clients[0].podLabels.bad key!', value: '"bad key!"', says: ['not a valid key', 'Kubernetes label key'] },
   { rule: 'capacity', file: 'plant-a.yaml', field: 'nodes', value: '"1 node(s)"', says: ['site "plant-a" does not have the capacity', 'allocatable cpu 3500m / memory 924 MiB', 'add a node'] },
 ];
 

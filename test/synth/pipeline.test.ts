@@ -86,6 +86,28 @@ describe('synth pipeline (built CLI)', () => {
     expect(listFiles(work).some((f) => f.includes('.staging-'))).toBe(false);
   });
 
+  it('leaves the output untouched when a worker thread fails, and leaves no staging folder behind', () => {
+    const out = join(work, 'workers-fail');
+    expect(run(['--out', out]).status).toBe(0);
+    const before = snapshot(out);
+    const sites = join(work, 'workers-fail-sites');
+    cpSync(join(ROOT, 'sites'), sites, { recursive: true });
+    // The last site (second worker's chunk) asks for more memory than its node has.
+    writeFileSync(join(sites, 'warehouse.yaml'), readFileSync(join(sites, 'warehouse.yaml'), 'utf8').replace(/memoryGiB: 8/g, 'memoryGiB: 2'));
+    const r = run(['--jobs', '2', '--sites', sites, '--out', out]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error: .*warehouse\.yaml: /);
+    expect(contents(snapshot(out))).toEqual(contents(before));
+    expect(listFiles(work).some((f) => f.includes('.staging-') || f.endsWith('.lock'))).toBe(false);
+  });
+
+  it('refuses to render into the working directory (`--out .`) and deletes nothing', () => {
+    const r = run(['--out', '.']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('which synth must never replace');
+    expect(existsSync(join(ROOT, 'package.json'))).toBe(true);
+  });
+
   it('--site renders one site and touches nothing else', () => {
     const out = join(work, 'one');
     expect(run(['--out', out]).status).toBe(0);

@@ -1,8 +1,9 @@
 /** The atomic writer: swap semantics, recovery after a run killed mid-swap, no writes when unchanged. */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listFiles, recover, writeOutput } from '../../lib/synth/writer';
+import { listFiles, OutputTransaction, recover, writeOutput } from '../../lib/synth/writer';
 
 describe('writeOutput', () => {
   let dir: string;
@@ -49,5 +50,46 @@ describe('writeOutput', () => {
 
   it('rejects the same path rendered twice', () => {
     expect(() => writeOutput(join(dir, 'dist'), [{ path: 'a/x', content: '1' }, { path: 'a/x', content: '2' }])).toThrow('rendered twice');
+  });
+
+  it('refuses an output folder that holds files synth did not render, and deletes nothing', () => {
+    const out = join(dir, 'project');
+    mkdirSync(join(out, 'sites'), { recursive: true });
+    writeFileSync(join(out, 'package.json'), '{}');
+    writeFileSync(join(out, 'sites/a.yaml'), 'name: a\n');
+    expect(() => writeOutput(out, [{ path: 'a/x.k8s.yaml', content: 'x\n' }])).toThrow(/is not a synth output folder: it holds (package\.json|sites\/a\.yaml)/);
+    expect(readFileSync(join(out, 'package.json'), 'utf8')).toBe('{}');
+    expect(existsSync(join(dir, '.project.lock'))).toBe(false);
+  });
+
+  it('refuses an output folder that contains a protected folder (e.g. `--out .`)', () => {
+    const out = join(dir, 'repo');
+    mkdirSync(join(out, 'work'), { recursive: true });
+    expect(() => new OutputTransaction(out, { protect: [join(out, 'work')] })).toThrow('which synth must never replace');
+  });
+
+  it('lets one run at a time write a folder, and takes over the lock of a dead run', async () => {
+    const out = join(dir, 'dist');
+    const sleeper = spawn('sleep', ['30']);
+    try {
+      writeFileSync(join(dir, '.dist.lock'), String(sleeper.pid));
+      expect(() => new OutputTransaction(out)).toThrow(`is being written by another synth run (pid ${sleeper.pid})`);
+    } finally {
+      sleeper.kill();
+      await new Promise((r) => sleeper.once('exit', r));
+    }
+    // The PID is gone now: its lock is stale and is taken over.
+    expect(writeOutput(out, [{ path: 'a/x.k8s.yaml', content: 'x\n' }]).written).toBe(1);
+    expect(existsSync(join(dir, '.dist.lock'))).toBe(false);
+  });
+
+  it('updates the folder a symlinked output points to and keeps the link', () => {
+    const real = join(dir, 'real');
+    const link = join(dir, 'link');
+    writeOutput(real, [{ path: 'a/x.k8s.yaml', content: 'x\n' }]);
+    symlinkSync(real, link);
+    writeOutput(link, [{ path: 'a/x.k8s.yaml', content: 'x2\n' }]);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(real, 'a/x.k8s.yaml'), 'utf8')).toBe('x2\n');
   });
 });
