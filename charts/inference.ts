@@ -231,10 +231,15 @@ export class InferenceChart extends Chart {
         ],
       },
     });
-    // One replica: minAvailable 1 would block every node drain forever (the eviction can never succeed), so
-    // allow the single pod to move and accept the short gap. Several: keep at least one serving.
+    // Several replicas on several nodes: keep at least one serving while a node drains. One replica: minAvailable 1
+    // would block every drain forever, so allow the single pod to move and accept the short gap. One node: its
+    // drain must evict every replica (the evicted ones cannot reschedule on the cordoned node), so allow all.
     const budget =
-      props.replicas > 1 ? { minAvailable: k8s.IntOrString.fromNumber(1) } : { maxUnavailable: k8s.IntOrString.fromNumber(1) };
+      props.eligibleNodes < 2
+        ? { maxUnavailable: k8s.IntOrString.fromString('100%') }
+        : props.replicas > 1
+          ? { minAvailable: k8s.IntOrString.fromNumber(1) }
+          : { maxUnavailable: k8s.IntOrString.fromNumber(1) };
     new k8s.KubePodDisruptionBudget(this, 'pdb', {
       metadata: { name: WORKLOAD_NAME, namespace: INFERENCE_NAMESPACE, labels: selectorLabels(WORKLOAD_NAME) },
       spec: {

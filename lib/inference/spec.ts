@@ -57,6 +57,8 @@ export interface InferenceLayerProps {
   readonly slo: SloSpec;
   /** Architectures the pods may run on: the image's ∩ the site's (never empty). */
   readonly architectures: readonly Architecture[];
+  /** Nodes of those architectures: with one, a node drain must be able to evict every replica. */
+  readonly eligibleNodes: number;
   /** The site runs the monitoring layer (Prometheus for the analysis, OTel collector for traces). */
   readonly monitoring: boolean;
 }
@@ -156,6 +158,7 @@ export function resolveInferenceProps(ctx: SiteContext): InferenceLayerProps {
     clients: spec.clients,
     slo: spec.slo,
     architectures,
+    eligibleNodes: site.nodes.filter((n) => architectures.includes(n.arch)).length,
     monitoring: site.layers.monitoring.enabled,
   };
 }

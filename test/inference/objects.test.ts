@@ -111,13 +111,22 @@ describe('HorizontalPodAutoscaler and PodDisruptionBudget', () => {
     expect(pdb.spec.maxUnavailable).toBeUndefined();
   });
 
-  it('one replica: the PDB lets the pod move (minAvailable 1 would block every drain)', () => {
-    const objects = inferenceObjects({ nodes: 'one-pi', inference: 'replicas: 1\nmaxReplicas: 2' });
+  it('one replica on several nodes: the PDB lets the pod move (minAvailable 1 would block every drain)', () => {
+    const objects = inferenceObjects({ nodes: 'pis', inference: 'replicas: 1\nmaxReplicas: 2' });
     const pdb = findResource(objects, 'PodDisruptionBudget', 'inference-server');
     expect(pdb.spec.maxUnavailable).toBe(1);
     expect(pdb.spec.minAvailable).toBeUndefined();
     expect(selects(pdb.spec.selector.matchLabels, findResource(objects, 'Rollout', 'inference-server').spec.template.metadata.labels)).toBe(true);
   });
+
+  it.each(['replicas: 1\nmaxReplicas: 2', 'replicas: 2\nmaxReplicas: 3'])(
+    'one node (%s): the PDB lets a drain evict every replica (they cannot reschedule on the cordoned node)',
+    (inference) => {
+      const pdb = findResource(inferenceObjects({ nodes: 'one-pi', inference }), 'PodDisruptionBudget', 'inference-server');
+      expect(pdb.spec.maxUnavailable).toBe('100%');
+      expect(pdb.spec.minAvailable).toBeUndefined();
+    },
+  );
 });
 
 describe('NetworkPolicy', () => {
