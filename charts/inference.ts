@@ -126,8 +126,8 @@ export class InferenceChart extends Chart {
       runAsUser: RUNTIME_UID,
       architectures: props.architectures,
       selector,
-      // The server drains in-flight requests for up to SHUTDOWN_TIMEOUT_SECONDS (25 s) after SIGTERM.
-      terminationGracePeriodSeconds: 30,
+      // preStop sleep (5 s), then the server drains in-flight requests for up to SHUTDOWN_TIMEOUT_SECONDS (25 s).
+      terminationGracePeriodSeconds: 35,
       volumes: [
         { name: TMP_VOLUME, emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
         ...bundles.map(({ model: m, configMapName }) => ({

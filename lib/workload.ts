@@ -71,6 +71,12 @@ export interface ContainerSpec {
 
 /** A long-running container: probes are mandatory. */
 export interface MainContainerSpec extends ContainerSpec {
+  /**
+   * Seconds to keep serving after the pod is marked terminating, before SIGTERM (a `preStop` sleep): kube-proxy
+   * and the Service endpoints need a moment to stop sending new requests. The image must have `sleep`.
+   * @default no preStop hook
+   */
+  readonly preStopSleepSeconds?: number;
   readonly liveness: HttpProbeSpec | { readonly exec: readonly string[]; readonly periodSeconds?: number; readonly timeoutSeconds?: number };
   readonly readiness: HttpProbeSpec;
   /** For slow starters (model loading, pulls): holds off liveness until the app is up. */
@@ -184,6 +190,7 @@ function mainContainer(c: MainContainerSpec, runAsUser: number): k8s.Container {
       : httpProbe(c.liveness);
   return {
     ...base,
+    lifecycle: c.preStopSleepSeconds ? { preStop: { exec: { command: ['sleep', String(c.preStopSleepSeconds)] } } } : undefined,
     livenessProbe: liveness,
     readinessProbe: httpProbe(c.readiness),
     startupProbe: c.startup ? httpProbe(c.startup) : undefined,

@@ -62,19 +62,6 @@ export function clusterSecretData(site: Site): { readonly name: string; readonly
 }
 
 /**
- * Helm values (argo-helm `argo-cd` chart) the bootstrap must set on the HUB: Progressive Syncs are Beta and off
- * by default; without the flag the RollingSync strategy is ignored and every ring syncs at once. Annotation
- * tracking keeps Argo CD from overwriting the `app.kubernetes.io/instance` label the Helm charts select on
- * (the default since Argo CD 3.0; set explicitly so an older chart default cannot flip it).
- */
-export const HUB_ARGOCD_HELM_VALUES = {
-  configs: {
-    params: { 'applicationsetcontroller.enable.progressive.syncs': true },
-    cm: { 'application.resourceTrackingMethod': 'annotation' },
-  },
-} as const;
-
-/**
  * Argo CD restored the health check of `Application` objects only on request (removed in 1.8): without it a
  * parent Application does not wait for a child's sync wave to become healthy. Pull-mode sites need it so the
  * root Application creates the Helm controllers (negative waves) before the layers that use their CRDs.
@@ -94,6 +81,25 @@ export const APPLICATION_HEALTH_LUA = [
   'return hs',
   '',
 ].join('\n');
+
+/**
+ * Helm values (argo-helm `argo-cd` chart) the bootstrap must set on the HUB: Progressive Syncs are Beta and off
+ * by default; without the flag the RollingSync strategy is ignored and every ring syncs at once. Annotation
+ * tracking keeps Argo CD from overwriting the `app.kubernetes.io/instance` label the Helm charts select on
+ * (the default since Argo CD 3.0; set explicitly so an older chart default cannot flip it).
+ */
+export const HUB_ARGOCD_HELM_VALUES = {
+  configs: {
+    params: { 'applicationsetcontroller.enable.progressive.syncs': true },
+    cm: {
+      'application.resourceTrackingMethod': 'annotation',
+      // So each site's `<site>-gitops` Application reports its Helm Applications' health and RollingSync waits
+      // for the platform controllers of a ring before moving to the next one.
+      'resource.customizations.health.argoproj.io_Application': APPLICATION_HEALTH_LUA,
+    },
+  },
+} as const;
+
 
 /**
  * The Argo CD core components at a pull-mode site, as the argo-helm `argo-cd` chart renders them with the

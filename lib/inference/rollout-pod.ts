@@ -35,12 +35,20 @@ function unsupported(where: string, field: string): never {
   throw new Error(`rolloutPodSpec: ${where} sets ${field}, whose int-or-string values this conversion does not re-wrap yet: extend lib/inference/rollout-pod.ts (and its round-trip test) before using it`);
 }
 
+/** Lifecycle handlers carry the same httpGet/tcpSocket ports as probes. */
+function wrapLifecycle(lifecycle: unknown): unknown {
+  if (!isObject(lifecycle)) return lifecycle;
+  const out: Json = { ...lifecycle };
+  for (const hook of ['postStart', 'preStop'] as const) if (lifecycle[hook] !== undefined) out[hook] = wrapProbe(lifecycle[hook]);
+  return out;
+}
+
 function wrapContainer(c: Json, where: string): Json {
-  if (c.lifecycle !== undefined) unsupported(where, 'lifecycle');
   const env = Array.isArray(c.env) ? (c.env as Json[]) : [];
   if (env.some((e) => isObject(e.valueFrom) && isObject(e.valueFrom.resourceFieldRef))) unsupported(where, 'env[].valueFrom.resourceFieldRef');
   const out: Json = { ...c };
   for (const p of PROBES) if (c[p] !== undefined) out[p] = wrapProbe(c[p]);
+  if (c.lifecycle !== undefined) out.lifecycle = wrapLifecycle(c.lifecycle);
   return out;
 }
 

@@ -20,6 +20,8 @@ export const MODEL_REPOSITORY = DEFAULT_MODEL_REPOSITORY;
 export const RUNTIME_UID = 1000;
 /** Writable scratch space (the root filesystem is read-only). */
 export const TMP_VOLUME = 'tmp';
+/** Seconds a terminating pod keeps serving before SIGTERM (see MainContainerSpec.preStopSleepSeconds). */
+export const PRE_STOP_SLEEP_SECONDS = 5;
 /** Name of the generated Triton model configuration inside the model ConfigMap. */
 export const TRITON_CONFIG_FILE = 'config.pbtxt';
 
@@ -107,6 +109,8 @@ function onnxServer(props: InferenceLayerProps): RuntimeDescriptor {
       // two minutes (60 × 2 s) before liveness takes over.
       startup: { ...live, periodSeconds: 2, failureThreshold: 60 },
       liveness: { ...live, periodSeconds: 10, failureThreshold: 3 },
+      // Keep serving while the endpoint removal propagates, then drain on SIGTERM (terminationGracePeriod covers both).
+      preStopSleepSeconds: PRE_STOP_SLEEP_SECONDS,
       readiness: { path: HEALTH_PATHS.ready, port, periodSeconds: 5, failureThreshold: 2 },
     },
     apiPorts: [port],
@@ -147,6 +151,8 @@ function triton(props: InferenceLayerProps): RuntimeDescriptor {
       // Triton answers /v2/health/live once its HTTP endpoint is up, before models load; give it 5 minutes.
       startup: { ...live, periodSeconds: 5, failureThreshold: 60 },
       liveness: { ...live, periodSeconds: 10, failureThreshold: 3 },
+      // Keep serving while the endpoint removal propagates, then drain on SIGTERM (terminationGracePeriod covers both).
+      preStopSleepSeconds: PRE_STOP_SLEEP_SECONDS,
       readiness: { path: HEALTH_PATHS.ready, port: 'http', periodSeconds: 5, failureThreshold: 2 },
     },
     apiPorts: ['http', 'grpc'],

@@ -51,13 +51,19 @@ describe('rolloutPodSpec', () => {
     expect(JSON.stringify(renderedTemplateSpec(spec))).not.toMatch(/\{"value":/);
   });
 
-  it('refuses fields whose int-or-string values it does not convert, instead of emitting them wrong', () => {
-    const spec = hardenedPodSpec(PROPS);
-    const withLifecycle: k8s.PodSpec = {
+  it('round-trips lifecycle hooks (exec sleep, and httpGet with a named port)', () => {
+    const spec = hardenedPodSpec({ ...PROPS, containers: [{ ...PROPS.containers[0], preStopSleepSeconds: 5 }] });
+    expect(renderedTemplateSpec(spec)).toEqual(JSON.parse(JSON.stringify(k8s.toJson_PodSpec(spec))));
+    const withHttp: k8s.PodSpec = {
       ...spec,
       containers: [{ ...spec.containers[0], lifecycle: { preStop: { httpGet: { path: '/stop', port: k8s.IntOrString.fromString('http') } } } }],
     };
-    expect(() => rolloutPodSpec(withLifecycle)).toThrow('containers[0] sets lifecycle');
+    const rendered = renderedTemplateSpec(withHttp) as { containers: { lifecycle: unknown }[] };
+    expect(rendered.containers[0].lifecycle).toEqual({ preStop: { httpGet: { path: '/stop', port: 'http' } } });
+  });
+
+  it('refuses fields whose int-or-string values it does not convert, instead of emitting them wrong', () => {
+    const spec = hardenedPodSpec(PROPS);
     expect(() => rolloutPodSpec({ ...spec, overhead: { cpu: k8s.Quantity.fromString('10m') } })).toThrow('the pod sets overhead');
   });
 });
