@@ -4,7 +4,7 @@
  * output between the sequential and the worker-thread paths.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync, unlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listFiles } from '../../lib/synth/writer';
@@ -106,6 +106,26 @@ describe('synth pipeline (built CLI)', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('which synth must never replace');
     expect(existsSync(join(ROOT, 'package.json'))).toBe(true);
+  });
+
+  it('every invalid inventory fixture exits 1 with one error line and leaves the output byte-identical', () => {
+    const out = join(work, 'fixtures-out');
+    expect(run(['--sites', join(ROOT, 'test/fixtures/inventory/valid'), '--out', out]).status).toBe(0);
+    const before = snapshot(out);
+    const fixtures = join(ROOT, 'test/fixtures/inventory/invalid');
+    const rules = readdirSync(fixtures).sort();
+    expect(rules.length).toBeGreaterThanOrEqual(16);
+    for (const rule of rules) {
+      const r = run(['--sites', join(fixtures, rule), '--out', out]);
+      expect({ rule, status: r.status }).toEqual({ rule, status: 1 });
+      const lines = r.stderr.trim().split('\n');
+      expect({ rule, lines: lines.length }).toEqual({ rule, lines: 2 });
+      expect(lines[0]).toMatch(/^error: test\/fixtures\/inventory\/invalid\/[\w-]+\/[\w-]+\.yaml: .+ = .+: .+\. Fix: .+/);
+      expect(lines[1]).toMatch(/was left unchanged\.$/);
+      const after = snapshot(out);
+      expect(contents(after)).toEqual(contents(before));
+      for (const [path, v] of before) expect(after.get(path)?.mtimeMs).toBe(v.mtimeMs);
+    }
   });
 
   it('--site renders one site and touches nothing else', () => {
