@@ -17,8 +17,6 @@ import { assertNamespaceSpec, NAMESPACE_REASON_ANNOTATION, NamespaceSpec } from 
 import { LayerDefinition, siteNamespaces } from '../lib/layer';
 import { kubernetesMinor } from '../lib/site';
 
-export { K3S_API_PORT, K3S_KUBERNETES_SERVICE_IP };
-
 export interface BaselineChartProps {
   readonly site: Site;
   /** Namespaces of the enabled layers, in a stable order. */

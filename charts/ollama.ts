@@ -18,7 +18,7 @@ import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Probe, ProbeSpecProberScheme } from '../imports/monitoring-monitoring.coreos.com';
 import { ClientSpec } from '../lib/inventory/schema';
-import { K3S_CLUSTER_CIDRS } from '../lib/k3s';
+import { outsideClusterPeer } from '../lib/k3s';
 import { chartLabels, selectorLabels } from '../lib/labels';
 import { LayerDefinition } from '../lib/layer';
 import {
@@ -54,7 +54,6 @@ const HOME_DIR = '/home/ollama';
 const MODELS_DIR = '/models';
 const MODELFILES_DIR = '/modelfiles';
 
-export { K3S_CLUSTER_CIDRS };
 /** registry.ollama.ai and the CDN it redirects blob downloads to are HTTPS only. */
 const HTTPS_PORT = 443;
 
@@ -250,7 +249,7 @@ export class OllamaChart extends Chart {
           },
         ],
         // Model pulls: the Ollama registry and its CDN, over HTTPS, anywhere but inside the cluster.
-        egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: [...K3S_CLUSTER_CIDRS] } }], ports: [tcp(HTTPS_PORT)] }],
+        egress: [{ to: [outsideClusterPeer()], ports: [tcp(HTTPS_PORT)] }],
       },
     });
     new k8s.KubeNetworkPolicy(this, 'bootstrap-policy', {

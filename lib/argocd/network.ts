@@ -13,14 +13,13 @@
  * They are applied by the site's root Application before the baseline Application (sync wave below), so the
  * baseline's default-deny never lands in `argocd` without them.
  */
-import { K3S_CLUSTER_CIDRS } from '../k3s';
+import { outsideClusterPeer } from '../k3s';
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { MONITORING_NAMESPACE, PROMETHEUS_POD_LABELS } from '../telemetry';
 import { BASELINE_SYNC_WAVE } from './application';
 import { ARGOCD_NAMESPACE, PULL_ARGOCD_COMPONENTS } from './contract';
 
-export { K3S_CLUSTER_CIDRS };
 /** HTTPS: Git over https:// and Helm repositories (the platform's repoURL and every HELM_CHARTS entry). */
 export const GIT_HTTPS_PORT = 443;
 /** Before the baseline layer's Application (its default-deny) within the root's sync. */
@@ -41,7 +40,7 @@ export function argoCdNetworkPolicySpecs(): { readonly name: string; readonly sp
         policyTypes: ['Ingress', 'Egress'],
         ingress: [{ from: [pods(controller.podLabels)], ports: [tcp(repoServer.port)] }],
         egress: [
-          { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: [...K3S_CLUSTER_CIDRS] } }], ports: [tcp(GIT_HTTPS_PORT)] },
+          { to: [outsideClusterPeer()], ports: [tcp(GIT_HTTPS_PORT)] },
           { to: [pods(redis.podLabels)], ports: [tcp(redis.port)] },
         ],
       },

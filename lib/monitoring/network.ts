@@ -5,7 +5,7 @@
  * of each edge (e.g. the inference namespace admitting Prometheus) belongs to the layer that owns that side,
  * using the pod labels exported from lib/telemetry.ts.
  */
-import { K3S_CLUSTER_CIDRS } from '../k3s';
+import { outsideClusterPeer } from '../k3s';
 import { ollamaActive } from '../ollama/chart-props';
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
@@ -30,7 +30,7 @@ const namespaces = (names: readonly string[]): k8s.NetworkPolicyPeer => ({
   namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [...names].sort() }] },
 });
 /** Anywhere outside the cluster's pod and service networks (K3s defaults 10.42.0.0/16 and 10.43.0.0/16). */
-const internet: k8s.NetworkPolicyPeer = { ipBlock: { cidr: '0.0.0.0/0', except: [...K3S_CLUSTER_CIDRS] } };
+const internet: k8s.NetworkPolicyPeer = outsideClusterPeer();
 
 function policy(scope: Construct, name: string, spec: k8s.NetworkPolicySpec): void {
   new k8s.KubeNetworkPolicy(scope, `netpol-${name}`, {

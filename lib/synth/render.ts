@@ -11,8 +11,6 @@ import { LAYERS } from '../layers';
 import { SiteContext } from '../site';
 import { toYaml } from './yaml';
 
-export { toYaml };
-
 export interface RenderedFile {
   /** Path relative to the output folder, e.g. `warehouse/baseline.k8s.yaml`. */
   readonly path: string;

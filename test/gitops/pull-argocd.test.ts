@@ -6,11 +6,11 @@
  */
 import { App } from 'cdk8s';
 import { GitopsChart, gitopsLayer } from '../../charts/gitops';
-import { K3S_CLUSTER_CIDRS as OLLAMA_CLUSTER_CIDRS } from '../../charts/ollama';
 import { BASELINE_SYNC_WAVE } from '../../lib/argocd/application';
 import { PULL_ROOT_KINDS } from '../../lib/argocd/bootstrap';
 import { ARGOCD_NAMESPACE, PULL_ARGOCD_COMPONENTS, PULL_ARGOCD_HELM_VALUES, PULL_ARGOCD_SIZES, pullArgoCdConsumers } from '../../lib/argocd/contract';
-import { ARGOCD_NETWORK_POLICY_SYNC_WAVE, K3S_CLUSTER_CIDRS } from '../../lib/argocd/network';
+import { ARGOCD_NETWORK_POLICY_SYNC_WAVE } from '../../lib/argocd/network';
+import { K3S_CLUSTER_CIDRS } from '../../lib/k3s';
 import { siteLayers } from '../../lib/argocd/site';
 import { declaredRequests } from '../../lib/capacity';
 import { LAYERS } from '../../lib/layers';
@@ -118,6 +118,7 @@ describe('NetworkPolicies of Argo CD core (default-deny from the baseline plus t
 
   it('use the ports and the cluster CIDRs the rest of the platform uses', () => {
     expect(PULL_ARGOCD_COMPONENTS.controller.metricsPort).toBe(PORTS.argoCdMetrics);
+    const OLLAMA_CLUSTER_CIDRS = findResource(built.layers.ollama, 'NetworkPolicy', 'ollama', 'ollama').spec.egress[0].to[0].ipBlock.except;
     expect([...K3S_CLUSTER_CIDRS]).toEqual([...OLLAMA_CLUSTER_CIDRS]);
   });
 
