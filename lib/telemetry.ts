@@ -29,10 +29,10 @@ export const PROMETHEUS_POD_LABELS: Readonly<Record<string, string>> = { 'app.ku
 export const BLACKBOX_POD_LABELS: Readonly<Record<string, string>> = { 'app.kubernetes.io/name': 'prometheus-blackbox-exporter' };
 /** Labels of the OpenTelemetry Collector pods: allow egress to them on the OTLP ports. */
 export const OTEL_COLLECTOR_POD_LABELS: Readonly<Record<string, string>> = { 'app.kubernetes.io/name': 'opentelemetry-collector' };
-/** The site Prometheus HTTP API (Argo Rollouts AnalysisTemplates: `provider.prometheus.address`). */
-export const PROMETHEUS_URL = `http://kube-prometheus-stack-prometheus.${MONITORING_NAMESPACE}.svc:9090`;
 /** Container port of the Prometheus API (for NetworkPolicy egress to Prometheus). */
 export const PROMETHEUS_PORT = 9090;
+/** The site Prometheus HTTP API (Argo Rollouts AnalysisTemplates: `provider.prometheus.address`). */
+export const PROMETHEUS_URL = `http://kube-prometheus-stack-prometheus.${MONITORING_NAMESPACE}.svc:${PROMETHEUS_PORT}`;
 /** `Probe.spec.prober.url`: the site blackbox exporter Service (host:port, no scheme). */
 export const BLACKBOX_PROBER_URL = `prometheus-blackbox-exporter.${MONITORING_NAMESPACE}.svc:9115`;
 /** The blackbox module for HTTP health endpoints (`Probe.spec.module`): GET, 2xx expected, IPv4. */

@@ -3,7 +3,8 @@
  * components of the stack it installs itself. The workload namespaces are declared by their layers; a test
  * (test/monitoring/targets.test.ts) checks these constants against the layer registry so they cannot drift.
  */
-import { MONITORING_NAMESPACE } from '../telemetry';
+import { OLLAMA_PORT } from '../ollama/bootstrap';
+import { MONITORING_NAMESPACE, PROMETHEUS_PORT } from '../telemetry';
 
 export { MONITORING_NAMESPACE };
 
@@ -26,13 +27,13 @@ export const RELEASES = {
 
 /** Ports the stack's components listen on (container ports, for NetworkPolicies). */
 export const PORTS = {
-  prometheus: 9090,
+  prometheus: PROMETHEUS_PORT,
   alertmanager: 9093,
   grafana: 3000,
   blackbox: 9115,
   nodeExporter: 9100,
   kubelet: 10250,
-  ollama: 11434,
+  ollama: OLLAMA_PORT,
   otelMetrics: 8888,
   /** Argo CD application controller metrics (argo-cd chart `controller.metrics.service.port`). */
   argoCdMetrics: 8082,

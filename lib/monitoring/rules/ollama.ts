@@ -5,7 +5,7 @@
  * restarts from kube-state-metrics.
  */
 import { OLLAMA_PROBE_JOB } from '../../telemetry';
-import { OLLAMA_NAMESPACE } from '../targets';
+import { OLLAMA_NAMESPACE, PORTS } from '../targets';
 import { THRESHOLDS } from '../thresholds';
 import { num, RuleModule, SeriesInput } from './types';
 
@@ -17,7 +17,7 @@ export function ollamaRules(): RuleModule {
   const probe = `probe_success{job="${OLLAMA_PROBE_JOB}"}`;
   const pod = 'ollama-0';
   const podInfo: SeriesInput = { series: `kube_pod_info{namespace="${OLLAMA_NAMESPACE}", node="node-a", pod="${pod}"}`, values: '1x60' };
-  const probeSeries = (v: string): SeriesInput => ({ series: `probe_success{instance="http://ollama.${OLLAMA_NAMESPACE}.svc:11434/api/version", job="${OLLAMA_PROBE_JOB}"}`, values: v });
+  const probeSeries = (v: string): SeriesInput => ({ series: `probe_success{instance="http://ollama.${OLLAMA_NAMESPACE}.svc:${PORTS.ollama}/api/version", job="${OLLAMA_PROBE_JOB}"}`, values: v });
   const mib = 1024 * 1024;
   const workingSet = (m: number): SeriesInput => ({ series: `container_memory_working_set_bytes{container="ollama", namespace="${OLLAMA_NAMESPACE}", pod="${pod}"}`, values: `${m * mib}x60` });
   const limit: SeriesInput = { series: `kube_pod_container_resource_limits{container="ollama", namespace="${OLLAMA_NAMESPACE}", pod="${pod}", resource="memory", unit="byte"}`, values: `${1000 * mib}x60` };
@@ -68,7 +68,7 @@ export function ollamaRules(): RuleModule {
       {
         alert: 'OllamaDown',
         cases: [
-          { name: 'probe fails', input: [probeSeries('0x20')], evalTime: '10m', expect: [{ severity: 'critical', labels: { instance: `http://ollama.${OLLAMA_NAMESPACE}.svc:11434/api/version`, job: OLLAMA_PROBE_JOB } }] },
+          { name: 'probe fails', input: [probeSeries('0x20')], evalTime: '10m', expect: [{ severity: 'critical', labels: { instance: `http://ollama.${OLLAMA_NAMESPACE}.svc:${PORTS.ollama}/api/version`, job: OLLAMA_PROBE_JOB } }] },
           { name: 'no probe result at all', input: [{ series: 'up{job="other"}', values: '1x20' }], evalTime: '10m', expect: [{ severity: 'critical', labels: { job: OLLAMA_PROBE_JOB } }] },
           { name: 'probe succeeds', input: [probeSeries('1x20')], evalTime: '10m', expect: [] },
         ],
