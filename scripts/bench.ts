@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { writeSyntheticFleet } from '../lib/bench/generate';
+import { writeSyntheticFleet } from '../tools/bench/generate';
 
 interface Stats {
   readonly sites: number;

@@ -4,16 +4,16 @@
  * Renders the working tree's inventory into a temporary folder (the same synth as `npm run synth`, all sites
  * and the hub) and compares it with the `dist/` committed at REF (default: origin/main if it exists, else
  * HEAD), grouped by site and layer with a one-line summary per file. `--markdown` prints the pull-request
- * comment body instead (see .github/workflows/pr.yaml). The logic lives in lib/diff/.
+ * comment body instead (see .github/workflows/pr.yaml). The logic lives in tools/diff/.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { GitError, readTreeAtRef, readTreeFromDisk, repoRoot, resolveBase } from '../lib/diff/git';
-import { renderMarkdown, renderText } from '../lib/diff/render';
-import { diffTrees, TreeDiff } from '../lib/diff/tree';
-import { InputError } from '../lib/errors';
-import { PLATFORM } from '../lib/site';
+import { GitError, readTreeAtRef, readTreeFromDisk, repoRoot, resolveBase } from '../tools/diff/git';
+import { renderMarkdown, renderText } from '../tools/diff/render';
+import { diffTrees, TreeDiff } from '../tools/diff/tree';
+import { InputError } from '../lib/model/errors';
+import { PLATFORM } from '../lib/model/site';
 import { parseArgs as parseSynthArgs, synth } from '../lib/synth/cli';
 
 const USAGE = `usage: npm run diff -- [--base REF] [--markdown] [--stat] [--output FILE] [--sites DIR] [--head-label TEXT]

@@ -2,11 +2,12 @@
  * Test helpers: build sites in memory (no files written) and find objects in the result.
  */
 import * as yaml from 'js-yaml';
-import { loadCatalog } from '../lib/catalog';
-import { parseSiteFile } from '../lib/inventory/load';
-import { Site } from '../lib/inventory/schema';
-import { Catalog } from '../lib/site';
-import { RenderedSite, renderSite } from '../lib/synth/render';
+import { loadCatalog } from '../lib/model/catalog';
+import { parseSiteFile } from '../lib/model/load';
+import { Site } from '../lib/model/schema';
+import { Catalog } from '../lib/model/site';
+import { ResolvedLayer } from '../lib/constructs/layer';
+import { RenderedSite, renderSite, resolveSite } from '../lib/synth/render';
 
 export interface K8sObject {
   apiVersion: string;
@@ -66,3 +67,9 @@ export function findResource(objects: readonly K8sObject[], kind: string, name: 
 export function findAll(objects: readonly K8sObject[], kind: string): K8sObject[] {
   return objects.filter((o) => o.kind === kind);
 }
+
+/** The layers of a site as the registry resolves them (name → resolved layer; inactive layers are absent). */
+export function resolvedLayers(site: Site, cat: Catalog = repoCatalog()): Map<string, ResolvedLayer> {
+  return new Map(resolveSite({ site, file: `sites/${site.name}.yaml`, catalog: cat }).layers.map((l) => [l.name, l]));
+}
+

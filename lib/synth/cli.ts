@@ -4,10 +4,10 @@
  * with the output untouched.
  */
 import { resolve } from 'node:path';
-import { formatMiB } from '../capacity';
-import { loadCatalog } from '../catalog';
-import { InputError } from '../errors';
-import { displayPath, loadInventory } from '../inventory/load';
+import { formatMiB } from '../model/capacity';
+import { loadCatalog } from '../model/catalog';
+import { InputError } from '../model/errors';
+import { displayPath, loadInventory } from '../model/load';
 import { renderFleet } from './fleet';
 import { SiteSummary } from './render';
 import { OutputTransaction } from './writer';

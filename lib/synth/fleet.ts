@@ -7,10 +7,10 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { InputError } from '../errors';
-import { LoadedSite } from '../inventory/load';
-import { FLEET_OUTPUTS } from '../layers';
-import { Catalog } from '../site';
+import { InputError } from '../model/errors';
+import { LoadedSite } from '../model/load';
+import { FLEET_OUTPUTS } from './hub';
+import { Catalog } from '../model/site';
 import { renderSite, SiteSummary } from './render';
 import { StagedFile, stageFile, StagingTarget } from './writer';
 

@@ -1,8 +1,8 @@
 /** Worker-thread entry: renders a chunk of sites and posts the files back (see fleet.ts). */
 import { parentPort, workerData } from 'node:worker_threads';
-import { InputError } from '../errors';
-import { LoadedSite } from '../inventory/load';
-import { Catalog } from '../site';
+import { InputError } from '../model/errors';
+import { LoadedSite } from '../model/load';
+import { Catalog } from '../model/site';
 import { StagingTarget } from './writer';
 import { renderSequential } from './fleet';
 

@@ -16,7 +16,7 @@
  */
 import { closeSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { InputError } from '../errors';
+import { InputError } from '../model/errors';
 import { RenderedFile } from './render';
 
 export interface WriteResult {

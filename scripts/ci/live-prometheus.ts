@@ -19,10 +19,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as yaml from 'js-yaml';
 import { parser } from '@prometheus-io/lezer-promql';
-import { Exporter, METRIC_CATALOGUE } from '../../lib/monitoring/catalog';
-import { extractRuleFiles } from '../../lib/monitoring/artifacts';
-import { parsePromql } from '../../lib/monitoring/promql';
-import { INFERENCE_NAMESPACE } from '../../lib/monitoring/targets';
+import { Exporter, METRIC_CATALOGUE } from '../../lib/constructs/metrics';
+import { extractRuleFiles } from '../../tools/monitoring/artifacts';
+import { parsePromql } from '../../tools/monitoring/promql';
+import { INFERENCE_NAMESPACE } from '../../charts/inference/names';
 
 interface Options {
   readonly server: string;

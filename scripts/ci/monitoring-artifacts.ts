@@ -14,8 +14,8 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import * as yaml from 'js-yaml';
-import { loadCatalog } from '../../lib/catalog';
-import { loadInventory } from '../../lib/inventory/load';
+import { loadCatalog } from '../../lib/model/catalog';
+import { loadInventory } from '../../lib/model/load';
 import {
   alertmanagerConfigs,
   alertmanagerConfigsInDist,
@@ -24,9 +24,9 @@ import {
   hubRuleFileFromCode,
   promtoolTestFiles,
   ruleFlavours,
-} from '../../lib/monitoring/artifacts';
-import { EXTRACTED_RULES_DIR, PROMTOOL_TESTS_DIR } from '../../lib/monitoring/promtool';
-import { HUB_MONITORING_FILE } from '../../charts/monitoring';
+} from '../../tools/monitoring/artifacts';
+import { EXTRACTED_RULES_DIR, PROMTOOL_TESTS_DIR } from '../../tools/monitoring/promtool';
+import { HUB_MONITORING_FILE } from '../../charts/monitoring/hub';
 
 interface Options {
   readonly command: string;
@@ -70,7 +70,7 @@ function extract(o: Options): void {
     const hub = hubRuleFileFromCode(loaded, catalog);
     if (hub) {
       console.warn(
-        `NOTE: ${o.dist}/${HUB_MONITORING_FILE} does not exist (hubMonitoringOutput of charts/monitoring.ts is not registered in lib/layers.ts FLEET_OUTPUTS); ` +
+        `NOTE: ${o.dist}/${HUB_MONITORING_FILE} does not exist (hubMonitoringOutput of charts/monitoring/chart.ts is not registered in lib/synth/registry.ts FLEET_OUTPUTS); ` +
           'the hub rules are checked as rendered from code.',
       );
       files.set(HUB, hub);

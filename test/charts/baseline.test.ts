@@ -1,6 +1,6 @@
 /** Baseline layer: namespaces with PSA labels, default-deny + minimal allowances, limits sized from hardware. */
 import { buildSite, findAll, findResource, sampleSite, siteFromYaml, K8sObject } from '../helpers';
-import { BaselineChart } from '../../charts/baseline';
+import { BaselineChart } from '../../charts/baseline/chart';
 import { App, Chart } from 'cdk8s';
 
 const SITES = ['factory-floor', 'warehouse', 'office'];

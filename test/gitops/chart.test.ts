@@ -5,17 +5,17 @@
  */
 import { App, Chart } from 'cdk8s';
 import { baselineLayer } from '../../charts/baseline';
-import { GitopsChart, gitopsLayer } from '../../charts/gitops';
-import { LAYER_SYNC_OPTIONS, SYNC_RETRY } from '../../lib/argocd/application';
-import { ARGOCD_NAMESPACE, IN_CLUSTER_SERVER, PROJECTS } from '../../lib/argocd/contract';
-import { SiteLayer, siteLayers } from '../../lib/argocd/site';
-import { declaredRequests } from '../../lib/capacity';
-import { HelmRelease } from '../../lib/helm';
-import { Site } from '../../lib/inventory/schema';
-import { LayerDefinition } from '../../lib/layer';
-import { LAYERS } from '../../lib/layers';
-import { PLATFORM } from '../../lib/site';
-import { renderSite } from '../../lib/synth/render';
+import { gitopsLayer } from '../../charts/gitops';
+import { GitopsChart } from '../../charts/gitops/chart';
+import { LAYER_SYNC_OPTIONS, SYNC_RETRY } from '../../charts/gitops/application';
+import { ARGOCD_NAMESPACE, IN_CLUSTER_SERVER, PROJECTS } from '../../charts/gitops/contract';
+import { SiteLayer, siteLayers } from '../../charts/gitops/site';
+import { HelmRelease } from '../../lib/constructs/helm';
+import { Site } from '../../lib/model/schema';
+import { defineLayer, LayerDefinition } from '../../lib/constructs/layer';
+import { LAYERS } from '../../lib/synth/registry';
+import { PLATFORM } from '../../lib/model/site';
+import { renderSite, resolveSite } from '../../lib/synth/render';
 import { buildSite, findAll, findResource, K8sObject, repoCatalog } from '../helpers';
 import { fixtureRelease, sampleInMode, site } from './support';
 
@@ -27,15 +27,14 @@ function layersWith(release: HelmRelease): SiteLayer[] {
   ];
 }
 
-function render(s: Site, layers: SiteLayer[]): { chart: GitopsChart; objects: K8sObject[] } {
-  const chart = new GitopsChart(new App(), 'gitops', { site: s, platform: PLATFORM, layers });
-  return { chart, objects: chart.toJson() as K8sObject[] };
+function render(s: Site, layers: SiteLayer[]): { objects: K8sObject[] } {
+  return { objects: new GitopsChart(new App(), 'gitops', { site: s, platform: PLATFORM, layers }).toJson() as K8sObject[] };
 }
 
 describe('Helm releases as Argo CD Applications', () => {
   const release = fixtureRelease();
   const hubSite = site('plant-a', 1);
-  const { chart, objects } = render(hubSite, layersWith(release));
+  const { objects } = render(hubSite, layersWith(release));
   const app = findResource(objects, 'Application', 'plant-a-fixture-controller', ARGOCD_NAMESPACE);
 
   it('renders one Application per release, named <site>-<release>, in the argocd namespace', () => {
@@ -82,19 +81,31 @@ describe('Helm releases as Argo CD Applications', () => {
     expect(app.metadata.labels).toMatchObject({ 'edge-ai.io/site': 'plant-a', 'edge-ai.io/ring': '1', 'edge-ai.io/layer': 'fixture' });
   });
 
-  it('declares the release requests to the capacity check', () => {
-    expect(declaredRequests(chart)).toEqual(release.requests);
+  it('counts the release requests in the site capacity check', () => {
+    const fixtureLayer = (releases: HelmRelease[]) =>
+      defineLayer<true>({
+        name: 'fixture',
+        resolve: () => true,
+        namespaces: () => [{ name: 'fixture', layer: 'fixture' }],
+        build: (scope) => new Chart(scope, 'fixture', { disableResourceNameHashes: true }),
+        releases: () => releases,
+      });
+    const requests = (releases: HelmRelease[]) =>
+      renderSite({ site: hubSite, file: 'sites/plant-a.yaml', catalog: repoCatalog() }, [baselineLayer, fixtureLayer(releases), gitopsLayer]).summary.requests;
+    const [declared] = release.requests;
+    expect(requests([release]).memoryMiB - requests([]).memoryMiB).toBe(declared.memoryMiB);
+    expect(requests([release]).cpuMillicores - requests([]).cpuMillicores).toBe(declared.cpuMillicores);
   });
 
   it('makes the capacity check fail when a release does not fit the site', () => {
     const huge = fixtureRelease({ requests: [{ name: 'huge-controller', cpuMillicores: 100, memoryMiB: 64 * 1024, podCpuMillicores: 100, podMemoryMiB: 64 * 1024 }] });
-    const fixtureLayer: LayerDefinition = {
+    const fixtureLayer = defineLayer<true>({
       name: 'fixture',
-      enabled: () => true,
+      resolve: () => true,
       namespaces: () => [{ name: 'fixture', layer: 'fixture' }],
       build: (scope) => new Chart(scope, 'fixture', { disableResourceNameHashes: true }),
-      helmReleases: () => [huge],
-    };
+      releases: () => [huge],
+    });
     const registry = [baselineLayer, fixtureLayer, gitopsLayer];
     expect(() => renderSite({ site: hubSite, file: 'sites/plant-a.yaml', catalog: repoCatalog() }, registry)).toThrow(/does not have the capacity.*huge-controller/);
   });
@@ -149,16 +160,19 @@ describe('pull mode', () => {
 
 describe('inconsistent Helm release declarations', () => {
   const s = site('plant-c', 1);
-  const layer = (name: string, namespaces: string[], releases: HelmRelease[]): LayerDefinition => ({
-    name,
-    enabled: () => true,
-    namespaces: () => namespaces.map((n) => ({ name: n, layer: name })),
-    build: () => {
-      throw new Error('not built in this test');
-    },
-    helmReleases: () => releases,
-  });
-  const check = (defs: LayerDefinition[]): (() => void) => () => siteLayers({ site: s, file: 'sites/plant-c.yaml', catalog: repoCatalog() }, defs);
+  const layer = (name: string, namespaces: string[], releases: HelmRelease[]): LayerDefinition =>
+    defineLayer<true>({
+      name,
+      resolve: () => true,
+      namespaces: () => namespaces.map((n) => ({ name: n, layer: name })),
+      build: () => {
+        throw new Error('not built in this test');
+      },
+      releases: () => releases,
+    });
+  const layersOf = (site: Site, defs: readonly LayerDefinition[]): SiteLayer[] =>
+    siteLayers(site, resolveSite({ site, file: `sites/${site.name}.yaml`, catalog: repoCatalog() }, defs).view);
+  const check = (defs: LayerDefinition[]): (() => void) => () => layersOf(s, defs);
 
   it('rejects a release in a namespace no layer declares', () => {
     expect(check([layer('fixture', ['fixture'], [fixtureRelease({ namespace: 'elsewhere' })])])).toThrow(
@@ -174,7 +188,7 @@ describe('inconsistent Helm release declarations', () => {
     expect(check([layer('fixture', ['fixture'], [fixtureRelease({ name: 'fixture' })])])).toThrow(/named like a layer.*rename the release/);
   });
 
-  it('rejects a chart that is not pinned in lib/versions.ts', () => {
+  it('rejects a chart that is not pinned in lib/model/versions.ts', () => {
     const chart = { repoURL: 'https://charts.example.com', chart: 'thing', version: '1.0.0' };
     expect(check([layer('fixture', ['fixture'], [fixtureRelease({ chart })])])).toThrow(/chart thing 1.0.0 from https:\/\/charts.example.com is not an entry of HELM_CHARTS/);
   });
@@ -186,7 +200,7 @@ describe('inconsistent Helm release declarations', () => {
   it('accepts the real layer registry for every sample site', () => {
     for (const name of ['factory-floor', 'warehouse', 'office']) {
       expect(() => buildSite(sampleInMode(name, 'hub'))).not.toThrow();
-      expect(() => siteLayers({ site: sampleInMode(name, 'pull'), file: `sites/${name}.yaml`, catalog: repoCatalog() }, LAYERS)).not.toThrow();
+      expect(() => layersOf(sampleInMode(name, 'pull'), LAYERS)).not.toThrow();
     }
   });
 });

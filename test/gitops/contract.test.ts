@@ -14,7 +14,7 @@ import {
   hubRootApplications,
   pullRootApplication,
   rootApplicationObject,
-} from '../../lib/argocd/bootstrap';
+} from '../../charts/gitops/bootstrap';
 import {
   ARGOCD_NAMESPACE,
   clusterSecretData,
@@ -24,8 +24,8 @@ import {
   PULL_ARGOCD_HELM_VALUES,
   PULL_ARGOCD_SIZES,
   SITE_LABEL,
-} from '../../lib/argocd/contract';
-import { PLATFORM } from '../../lib/site';
+} from '../../charts/gitops/contract';
+import { PLATFORM } from '../../lib/model/site';
 import { sampleSite } from '../helpers';
 import { renderHubFor } from './support';
 

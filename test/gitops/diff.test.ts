@@ -7,10 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { diffLines, EditOp, unifiedDiff } from '../../lib/diff/lines';
-import { readTreeAtRef, readTreeFromDisk } from '../../lib/diff/git';
-import { COMMENT_MARKER, GITHUB_COMMENT_LIMIT, renderMarkdown, renderText } from '../../lib/diff/render';
-import { diffTrees } from '../../lib/diff/tree';
+import { diffLines, EditOp, unifiedDiff } from '../../tools/diff/lines';
+import { readTreeAtRef, readTreeFromDisk } from '../../tools/diff/git';
+import { COMMENT_MARKER, GITHUB_COMMENT_LIMIT, renderMarkdown, renderText } from '../../tools/diff/render';
+import { diffTrees } from '../../tools/diff/tree';
 import { parseArgs as parseSynthArgs, synth } from '../../lib/synth/cli';
 import { parseDiffArgs, runDiff } from '../../scripts/diff';
 

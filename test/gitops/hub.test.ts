@@ -4,13 +4,13 @@
  * produce — simulated from the rendered generator files and a registered cluster per site, then compared
  * with what the same site renders in pull mode (one function makes both).
  */
-import { layerApplication } from '../../lib/argocd/application';
-import { GITOPS_APPLICATIONSET, LAYERS_APPLICATIONSET, maxUpdateForRing } from '../../lib/argocd/applicationset';
-import { ARGOCD_NAMESPACE, CLUSTER_SECRET_TYPE_LABEL, GITOPS_MODE_LABEL, IN_CLUSTER_SERVER, PROJECTS, RING_LABEL, SITE_LABEL } from '../../lib/argocd/contract';
-import { CLUSTER_SCOPED_KINDS } from '../../lib/argocd/project';
-import { LayerEntry, SiteEntry } from '../../lib/argocd/site';
-import { PLATFORM } from '../../lib/site';
-import { HELM_CHARTS } from '../../lib/versions';
+import { layerApplication } from '../../charts/gitops/application';
+import { GITOPS_APPLICATIONSET, LAYERS_APPLICATIONSET, maxUpdateForRing } from '../../charts/gitops/applicationset';
+import { ARGOCD_NAMESPACE, CLUSTER_SECRET_TYPE_LABEL, GITOPS_MODE_LABEL, IN_CLUSTER_SERVER, PROJECTS, RING_LABEL, SITE_LABEL } from '../../charts/gitops/contract';
+import { CLUSTER_SCOPED_KINDS } from '../../charts/gitops/project';
+import { LayerEntry, SiteEntry } from '../../charts/gitops/site';
+import { PLATFORM } from '../../lib/model/site';
+import { HELM_CHARTS } from '../../lib/model/versions';
 import { buildSite, findAll, findResource, K8sObject, sampleSite } from '../helpers';
 import { evaluateTemplate, renderHubFor, sampleInMode, site, stepMatches } from './support';
 

@@ -1,7 +1,7 @@
 /**
  * The gitops section of the inventory: mode and sync windows are validated where the user writes them.
  */
-import { isIanaTimeZone } from '../../lib/inventory/schema';
+import { isIanaTimeZone } from '../../lib/model/schema';
 import { site } from './support';
 
 const windows = (w: string) => `gitops: { syncWindows: [{ schedule: "0 2 * * *", duration: 2h, ${w} }] }`;

@@ -4,20 +4,13 @@
  * it needs on top of default-deny, and declares its requests to the capacity check. Hub-mode sites run no Argo
  * CD and declare nothing.
  */
-import { App } from 'cdk8s';
-import { GitopsChart, gitopsLayer } from '../../charts/gitops';
-import { BASELINE_SYNC_WAVE } from '../../lib/argocd/application';
-import { PULL_ROOT_KINDS } from '../../lib/argocd/bootstrap';
-import { ARGOCD_NAMESPACE, PULL_ARGOCD_COMPONENTS, PULL_ARGOCD_HELM_VALUES, PULL_ARGOCD_SIZES, pullArgoCdConsumers } from '../../lib/argocd/contract';
-import { ARGOCD_NETWORK_POLICY_SYNC_WAVE } from '../../lib/argocd/network';
-import { K3S_CLUSTER_CIDRS } from '../../lib/k3s';
-import { siteLayers } from '../../lib/argocd/site';
-import { declaredRequests } from '../../lib/capacity';
-import { LAYERS } from '../../lib/layers';
-import { PORTS } from '../../lib/monitoring/targets';
-import { PLATFORM } from '../../lib/site';
-import { MONITORING_NAMESPACE, PROMETHEUS_POD_LABELS } from '../../lib/telemetry';
-import { buildSite, findAll, findResource, K8sObject, repoCatalog, sampleSite } from '../helpers';
+import { BASELINE_SYNC_WAVE } from '../../charts/gitops/application';
+import { PULL_ROOT_KINDS } from '../../charts/gitops/bootstrap';
+import { ARGOCD_METRICS, ARGOCD_NAMESPACE, PULL_ARGOCD_COMPONENTS, PULL_ARGOCD_HELM_VALUES, PULL_ARGOCD_SIZES, pullArgoCdConsumers } from '../../charts/gitops/contract';
+import { ARGOCD_NETWORK_POLICY_SYNC_WAVE } from '../../charts/gitops/network';
+import { K3S_CLUSTER_CIDRS } from '../../lib/model/k3s';
+import { MONITORING_NAMESPACE, PROMETHEUS_POD_LABELS } from '../../lib/constructs/telemetry';
+import { buildSite, findAll, findResource, K8sObject, resolvedLayers, sampleSite } from '../helpers';
 import { allowed, Endpoint } from './netpol';
 import { sampleInMode } from './support';
 
@@ -29,8 +22,8 @@ const argocdPolicies = (objects: readonly K8sObject[]): K8sObject[] => findAll(o
 describe('the argocd namespace of a pull-mode site', () => {
   it('is declared by the gitops layer in pull mode only: restricted, with API-server egress', () => {
     expect(pull.gitops.mode).toBe('pull');
-    expect(gitopsLayer.namespaces(pull)).toEqual([{ name: ARGOCD_NAMESPACE, layer: 'gitops', podSecurity: 'restricted', apiServerEgress: true }]);
-    expect(gitopsLayer.namespaces(hubSite)).toEqual([]);
+    expect(resolvedLayers(pull).get('gitops')?.namespaces).toEqual([{ name: ARGOCD_NAMESPACE, layer: 'gitops', podSecurity: 'restricted', apiServerEgress: true }]);
+    expect(resolvedLayers(hubSite).get('gitops')?.namespaces).toEqual([]);
   });
 
   it('is created by the baseline layer like every layer namespace: PSA restricted, never pruned, default-deny, DNS, API server, limits, quota', () => {
@@ -117,7 +110,7 @@ describe('NetworkPolicies of Argo CD core (default-deny from the baseline plus t
   });
 
   it('use the ports and the cluster CIDRs the rest of the platform uses', () => {
-    expect(PULL_ARGOCD_COMPONENTS.controller.metricsPort).toBe(PORTS.argoCdMetrics);
+    expect(PULL_ARGOCD_COMPONENTS.controller.metricsPort).toBe(ARGOCD_METRICS.port);
     const OLLAMA_CLUSTER_CIDRS = findResource(built.layers.ollama, 'NetworkPolicy', 'ollama', 'ollama').spec.egress[0].to[0].ipBlock.except;
     expect([...K3S_CLUSTER_CIDRS]).toEqual([...OLLAMA_CLUSTER_CIDRS]);
   });
@@ -129,8 +122,7 @@ describe('NetworkPolicies of Argo CD core (default-deny from the baseline plus t
 
 describe('capacity: Argo CD core counts against the site', () => {
   it('declares the controller, repo server and redis requests from the Helm values’ sizes', () => {
-    const chart = new GitopsChart(new App(), 'gitops', { site: pull, platform: PLATFORM, layers: siteLayers({ site: pull, file: 'sites/warehouse.yaml', catalog: repoCatalog() }, LAYERS) });
-    const argo = declaredRequests(chart).filter((c) => c.name.startsWith(`${ARGOCD_NAMESPACE}/`));
+    const argo = resolvedLayers(pull).get('gitops')!.requests.filter((c) => c.name.startsWith(`${ARGOCD_NAMESPACE}/`));
     expect(argo).toEqual(pullArgoCdConsumers());
     const { controller, repoServer, redis } = PULL_ARGOCD_SIZES;
     expect(argo.reduce((a, c) => a + c.memoryMiB, 0)).toBe(controller.memoryMiB + repoServer.memoryMiB + redis.memoryMiB);

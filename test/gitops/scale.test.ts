@@ -4,9 +4,9 @@
  * 3,000 hub-mode sites, with a maintenance window at every site, the project must stay far below that and
  * the ApplicationSets must not grow at all.
  */
-import { GITOPS_APPLICATIONSET, LAYERS_APPLICATIONSET } from '../../lib/argocd/applicationset';
-import { PROJECTS } from '../../lib/argocd/contract';
-import { Site } from '../../lib/inventory/schema';
+import { GITOPS_APPLICATIONSET, LAYERS_APPLICATIONSET } from '../../charts/gitops/applicationset';
+import { PROJECTS } from '../../charts/gitops/contract';
+import { Site } from '../../lib/model/schema';
 import { findResource } from '../helpers';
 import { renderHubFor, site } from './support';
 

@@ -3,13 +3,13 @@
  * and a tiny Go-template evaluator for the `{{ .key }}` placeholders our ApplicationSets use.
  */
 import * as yaml from 'js-yaml';
-import { hubOutput } from '../../charts/gitops';
-import { HelmRelease } from '../../lib/helm';
-import { LoadedSite } from '../../lib/inventory/load';
-import { Site } from '../../lib/inventory/schema';
-import { LAYERS } from '../../lib/layers';
+import { HelmRelease } from '../../lib/constructs/helm';
+import { LoadedSite } from '../../lib/model/load';
+import { Site } from '../../lib/model/schema';
+import { LAYERS } from '../../lib/synth/registry';
+import { hubOutput } from '../../lib/synth/hub';
 import { RenderedFile } from '../../lib/synth/render';
-import { HELM_CHARTS } from '../../lib/versions';
+import { HELM_CHARTS } from '../../lib/model/versions';
 import { K8sObject, repoCatalog, sampleSite, siteFromYaml } from '../helpers';
 
 /** A minimal valid site; `extra` is appended as top-level YAML. */
@@ -36,10 +36,10 @@ export function loaded(sites: readonly Site[]): LoadedSite[] {
   return sites.map((s) => ({ site: s, file: `sites/${s.name}.yaml` }));
 }
 
-/** The first pinned chart of lib/versions.ts (releases must use one). */
+/** The first pinned chart of lib/model/versions.ts (releases must use one). */
 export function pinnedChart(): (typeof HELM_CHARTS)[keyof typeof HELM_CHARTS] {
   const chart = Object.values(HELM_CHARTS)[0];
-  if (!chart) throw new Error('lib/versions.ts HELM_CHARTS is empty: the fixture release needs a pinned chart');
+  if (!chart) throw new Error('lib/model/versions.ts HELM_CHARTS is empty: the fixture release needs a pinned chart');
   return chart;
 }
 

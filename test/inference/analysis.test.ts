@@ -3,9 +3,9 @@
  * selects the new ReplicaSet through a label the ServiceMonitor really produces, and uses the site's SLO.
  */
 import { parser } from '@prometheus-io/lezer-promql';
-import { ANALYSIS_TIMING, formatThreshold, maxErrorRatio, POD_TEMPLATE_HASH_ARG, POD_TEMPLATE_HASH_SERIES_LABEL } from '../../lib/inference/analysis';
-import { TRITON_METRICS } from '../../lib/inference/triton';
-import { PROMETHEUS_URL } from '../../lib/telemetry';
+import { ANALYSIS_TIMING, formatThreshold, maxErrorRatio, POD_TEMPLATE_HASH_ARG, POD_TEMPLATE_HASH_SERIES_LABEL } from '../../charts/inference/analysis';
+import { TRITON_METRICS } from '../../charts/inference/triton';
+import { PROMETHEUS_URL } from '../../lib/constructs/telemetry';
 import { histogramSeries, INFERENCE_METRICS, METRIC_NAMES } from '../../server/src/metrics';
 import { findResource, K8sObject } from '../helpers';
 import { inferenceObjects } from './sites';

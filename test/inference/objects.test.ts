@@ -3,15 +3,15 @@
  * the Argo Rollouts HelmRelease, and closed-world schema validation of every variant.
  */
 import { createHash } from 'node:crypto';
-import { inferenceLayer, MODEL_ANNOTATION_PREFIX, PRUNE_LAST } from '../../charts/inference';
-import { ARGO_ROLLOUTS_RESOURCES } from '../../lib/inference/argo-rollouts';
-import { InferenceModel } from '../../lib/inference/models';
-import { CONFIGMAP_HASH_LENGTH } from '../../lib/inference/runtime';
-import { Catalog } from '../../lib/site';
-import { OTEL_COLLECTOR_POD_LABELS, PROMETHEUS_POD_LABELS, PROMETHEUS_SELECTOR_LABELS } from '../../lib/telemetry';
-import { validateManifests } from '../../lib/validate';
-import { HELM_CHARTS } from '../../lib/versions';
-import { findAll, findResource, K8sObject, repoCatalog } from '../helpers';
+import { MODEL_ANNOTATION_PREFIX, PRUNE_LAST } from '../../charts/inference/chart';
+import { ARGO_ROLLOUTS_RESOURCES } from '../../charts/inference/argo-rollouts';
+import { InferenceModel } from '../../lib/model/inference-models';
+import { CONFIGMAP_HASH_LENGTH } from '../../charts/inference/runtime';
+import { Catalog } from '../../lib/model/site';
+import { OTEL_COLLECTOR_POD_LABELS, PROMETHEUS_POD_LABELS, PROMETHEUS_SELECTOR_LABELS } from '../../lib/constructs/telemetry';
+import { validateManifests } from '../../tools/validate';
+import { HELM_CHARTS } from '../../lib/model/versions';
+import { findAll, findResource, K8sObject, repoCatalog, resolvedLayers } from '../helpers';
 import { inferenceObjects, testSite } from './sites';
 
 const model = (): InferenceModel => repoCatalog().onnxModels.find((m) => m.name === 'bearing-anomaly')!;
@@ -188,10 +188,10 @@ describe('NetworkPolicy', () => {
 });
 
 describe('Argo Rollouts controller (HelmRelease) and namespaces', () => {
-  const ctx = (monitoring: boolean) => ({ site: testSite({ monitoring: `enabled: ${monitoring}` }), file: 'sites/test-line.yaml', catalog: repoCatalog() });
+  const inference = (monitoring: boolean) => resolvedLayers(testSite({ monitoring: `enabled: ${monitoring}` })).get('inference')!;
 
   it('installs the pinned chart with CRDs before the Rollout, restricted and small', () => {
-    const [release] = inferenceLayer.helmReleases!(ctx(true));
+    const [release] = inference(true).releases({ layers: [] });
     expect(release.chart).toBe(HELM_CHARTS.argoRollouts);
     expect(release.namespace).toBe('argo-rollouts');
     expect(release.syncWave).toBe(-5);
@@ -211,14 +211,14 @@ describe('Argo Rollouts controller (HelmRelease) and namespaces', () => {
   });
 
   it('turns the controller metrics off when the site has no Prometheus', () => {
-    const [release] = inferenceLayer.helmReleases!(ctx(false));
+    const [release] = inference(false).releases({ layers: [] });
     const v = release.values as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     expect(v.controller.metrics.enabled).toBe(false);
     expect(v.controller.metrics.serviceMonitor.enabled).toBe(false);
   });
 
   it('declares both namespaces restricted; only the controller talks to the API server', () => {
-    expect(inferenceLayer.namespaces(testSite())).toEqual([
+    expect(inference(true).namespaces).toEqual([
       { name: 'inference', layer: 'inference', podSecurity: 'restricted' },
       { name: 'argo-rollouts', layer: 'inference', podSecurity: 'restricted', apiServerEgress: true },
     ]);

@@ -5,8 +5,8 @@
 import { App, Chart } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Rollout } from '../../imports/rollouts-argoproj.io';
-import { rolloutPodSpec } from '../../lib/inference/rollout-pod';
-import { hardenedPodSpec, PodSpecProps } from '../../lib/workload';
+import { rolloutPodSpec } from '../../charts/inference/rollout-pod';
+import { hardenedPodSpec, PodSpecProps } from '../../lib/constructs/workload';
 
 const PROPS: PodSpecProps = {
   architectures: ['amd64', 'arm64'],

@@ -1,9 +1,9 @@
 /**
  * The Rollout per inventory: strategy, analysis wiring, pod template (hardening, architecture, models).
  */
-import { CANARY_BAKE_WITHOUT_ANALYSIS, MODEL_ANNOTATION_PREFIX } from '../../charts/inference';
-import { ANALYSIS_TEMPLATE_NAME, POD_TEMPLATE_HASH_ARG } from '../../lib/inference/analysis';
-import { OTEL_COLLECTOR_ENDPOINT } from '../../lib/telemetry';
+import { CANARY_BAKE_WITHOUT_ANALYSIS, MODEL_ANNOTATION_PREFIX } from '../../charts/inference/chart';
+import { ANALYSIS_TEMPLATE_NAME, POD_TEMPLATE_HASH_ARG } from '../../charts/inference/analysis';
+import { OTEL_COLLECTOR_ENDPOINT } from '../../lib/constructs/telemetry';
 import { findResource, repoCatalog } from '../helpers';
 import { inferenceObjects } from './sites';
 

@@ -2,9 +2,9 @@
  * Small inventories for the inference tests: a base site (two Raspberry Pis, or a NUC + a Pi) with the
  * `layers.inference` / `layers.monitoring` blocks given as YAML, rendered in memory.
  */
-import { parseSiteFile } from '../../lib/inventory/load';
+import { parseSiteFile } from '../../lib/model/load';
 import { renderSite } from '../../lib/synth/render';
-import { Catalog } from '../../lib/site';
+import { Catalog } from '../../lib/model/site';
 import { buildSite, BuiltSite, K8sObject, repoCatalog, siteFromYaml } from '../helpers';
 
 export type Nodes = 'pis' | 'nuc-and-pi' | 'one-pi';

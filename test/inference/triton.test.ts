@@ -2,8 +2,8 @@
  * The optional Triton runtime: only on amd64 nodes, Triton's ports and repository layout, a config.pbtxt
  * generated from model.json, metrics scraped from Triton's own port.
  */
-import { IMAGES, imageName } from '../../lib/versions';
-import { TRITON_MODEL_VERSION, tritonModelConfig } from '../../lib/inference/triton';
+import { IMAGES, imageName } from '../../lib/model/versions';
+import { TRITON_MODEL_VERSION, tritonModelConfig } from '../../charts/inference/triton';
 import { findResource, K8sObject, repoCatalog } from '../helpers';
 import { inferenceObjects } from './sites';
 

@@ -3,10 +3,10 @@
  * with one InputError that names the file, the field, the value and the fix.
  */
 import { join } from 'node:path';
-import { InputError } from '../../lib/errors';
-import { CONFIGMAP_MODEL_LIMIT_BYTES, InferenceModel } from '../../lib/inference/models';
-import { resolveInferenceProps } from '../../lib/inference/spec';
-import { Catalog } from '../../lib/site';
+import { InputError } from '../../lib/model/errors';
+import { CONFIGMAP_MODEL_LIMIT_BYTES, InferenceModel } from '../../lib/model/inference-models';
+import { resolveInferenceProps } from '../../charts/inference/props';
+import { Catalog } from '../../lib/model/site';
 import { repoCatalog } from '../helpers';
 import { build, renderFixture, testSite, thrown } from './sites';
 
@@ -95,7 +95,7 @@ describe('model size limits of ConfigMap delivery', () => {
 describe('other rules', () => {
   it('a model listed twice', () => {
     const site = testSite({ inference: 'models: [bearing-anomaly, bearing-anomaly]' });
-    const e = thrown(() => resolveInferenceProps({ site, file: 'sites/test-line.yaml', catalog: repoCatalog() }));
+    const e = thrown(() => resolveInferenceProps({ site, file: 'sites/test-line.yaml', catalog: repoCatalog() }, true));
     expect(e.message).toContain('sites/test-line.yaml: layers.inference.models[1] = "bearing-anomaly": is listed twice');
   });
 
@@ -103,7 +103,7 @@ describe('other rules', () => {
     const long = `m${'x'.repeat(57)}`;
     const m = { ...repoCatalog().onnxModels[0], name: long };
     const site = testSite({ inference: `models: [${long}]` });
-    const e = thrown(() => resolveInferenceProps({ site, file: 'sites/test-line.yaml', catalog: { ...repoCatalog(), onnxModels: [m] } }));
+    const e = thrown(() => resolveInferenceProps({ site, file: 'sites/test-line.yaml', catalog: { ...repoCatalog(), onnxModels: [m] } }, true));
     expect(e.message).toContain('may have at most 63');
   });
 

@@ -1,8 +1,8 @@
 /** Capacity accounting: quantities, reserves, and the check wired into renderSite. */
 import { Chart } from 'cdk8s';
-import { allocatable, cpuMillicores, declareRequests, manifestConsumers, memoryMiB } from '../../lib/capacity';
-import { InputError } from '../../lib/errors';
-import { LayerDefinition } from '../../lib/layer';
+import { allocatable, cpuMillicores, manifestConsumers, memoryMiB } from '../../lib/model/capacity';
+import { InputError } from '../../lib/model/errors';
+import { defineLayer } from '../../lib/constructs/layer';
 import { renderSite } from '../../lib/synth/render';
 import { repoCatalog, siteFromYaml } from '../helpers';
 
@@ -49,16 +49,12 @@ describe('capacity', () => {
     const site = siteFromYaml(
       ['name: tiny', 'location: l', 'ring: 0', 'nodes:', '  - { name: t1, ip: 10.9.9.9, arch: arm64, cpuCores: 2, memoryGiB: 2 }'].join('\n'),
     );
-    const hungry: LayerDefinition = {
+    const hungry = defineLayer<true>({
       name: 'hungry',
-      enabled: () => true,
-      namespaces: () => [],
-      build: (scope) => {
-        const chart = new Chart(scope, 'hungry');
-        declareRequests(chart, { name: 'helm/big', cpuMillicores: 100, memoryMiB: 4096, podCpuMillicores: 100, podMemoryMiB: 4096 });
-        return chart;
-      },
-    };
+      resolve: () => true,
+      requests: () => [{ name: 'helm/big', cpuMillicores: 100, memoryMiB: 4096, podCpuMillicores: 100, podMemoryMiB: 4096 }],
+      build: (scope) => new Chart(scope, 'hungry'),
+    });
     let error: unknown;
     try {
       renderSite({ site, file: 'sites/tiny.yaml', catalog: repoCatalog() }, [hungry]);

@@ -1,6 +1,6 @@
-/** The update bot sees every pinned version: renovate.json's regex manager matches each entry of lib/versions.ts. */
+/** The update bot sees every pinned version: renovate.json's regex manager matches each entry of lib/model/versions.ts. */
 import { readFileSync } from 'node:fs';
-import { HELM_CHARTS, IMAGES } from '../../lib/versions';
+import { HELM_CHARTS, IMAGES } from '../../lib/model/versions';
 
 interface RegexManager {
   readonly matchStrings: readonly string[];
@@ -8,7 +8,7 @@ interface RegexManager {
 
 describe('renovate.json', () => {
   const config = JSON.parse(readFileSync('renovate.json', 'utf8')) as { customManagers: RegexManager[] };
-  const source = readFileSync('lib/versions.ts', 'utf8');
+  const source = readFileSync('lib/model/versions.ts', 'utf8');
   // Renovate's regex manager uses RE2 syntax with named groups; JavaScript understands this subset.
   const pattern = new RegExp(config.customManagers[0].matchStrings[0], 'g');
   const matches = [...source.matchAll(pattern)].map((m) => ({ depName: m.groups?.depName, currentValue: m.groups?.currentValue }));

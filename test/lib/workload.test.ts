@@ -1,6 +1,6 @@
 /** The hardened workload builders refuse insecure or incomplete pods. */
 import { App, Chart } from 'cdk8s';
-import { assertPinnedImage, hardenedPodSpec, HardenedDeployment, MainContainerSpec } from '../../lib/workload';
+import { assertPinnedImage, hardenedPodSpec, HardenedDeployment, MainContainerSpec } from '../../lib/constructs/workload';
 
 const container: MainContainerSpec = {
   name: 'app',

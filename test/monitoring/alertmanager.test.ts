@@ -3,8 +3,8 @@
  * workloads; critical silences the warning of the same alert), repeat intervals by severity, the receiver
  * chosen in the inventory, and secrets only referenced by file — never inlined.
  */
-import { alertmanagerConfig, alertmanagerSecrets, ALERTMANAGER_SECRETS_DIR, NULL_RECEIVER, REPEAT_INTERVALS, SITE_RECEIVER } from '../../lib/monitoring/alertmanager';
-import { InputError } from '../../lib/errors';
+import { alertmanagerConfig, alertmanagerSecrets, ALERTMANAGER_SECRETS_DIR, NULL_RECEIVER, REPEAT_INTERVALS, SITE_RECEIVER } from '../../charts/monitoring/alertmanager';
+import { InputError } from '../../lib/model/errors';
 import { siteFromYaml } from '../helpers';
 import { kpsValues, SAMPLE_SITES, sampleSite } from './support';
 
@@ -31,11 +31,17 @@ describe('Alertmanager configuration', () => {
   });
 
   it('inhibits workload alerts on a NotReady node, and warnings under a critical alert of the same name', () => {
-    const config = alertmanagerConfig(sampleSite('factory-floor').layers.monitoring, 'sites/factory-floor.yaml');
+    const config = alertmanagerConfig(sampleSite('factory-floor').layers.monitoring, 'sites/factory-floor.yaml', ['inference', 'ollama']);
     expect(config.inhibit_rules).toEqual([
       { source_matchers: ['alertname = "NodeNotReady"'], target_matchers: ['layer =~ "inference|ollama"'], equal: ['site', 'node'] },
       { source_matchers: ['severity = "critical"'], target_matchers: ['severity = "warning"'], equal: ['site', 'alertname', 'model', 'namespace', 'pod'] },
     ]);
+  });
+
+  it('inhibits only the workload layers the site runs (office runs no Ollama), and none when it runs no workload', () => {
+    expect(kpsValues(sampleSite('office')).alertmanager.config.inhibit_rules[0].target_matchers).toEqual(['layer =~ "inference"']);
+    const none = alertmanagerConfig(sampleSite('office').layers.monitoring, 'sites/office.yaml', []);
+    expect(none.inhibit_rules.map((r) => r.source_matchers)).toEqual([['severity = "critical"']]);
   });
 
   it('takes the receiver from the inventory: slack (factory-floor), webhook (warehouse), none (office)', () => {
@@ -49,7 +55,7 @@ describe('Alertmanager configuration', () => {
 
   it('pagerduty reads its routing key from the mounted Secret, under the configured key', () => {
     const m = site('{ type: pagerduty, secretName: pd-routing, secretKey: routing-key }').layers.monitoring;
-    expect(alertmanagerConfig(m, 'x').receivers[1]).toEqual({ name: SITE_RECEIVER, pagerduty_configs: [{ routing_key_file: `${ALERTMANAGER_SECRETS_DIR}/pd-routing/routing-key`, send_resolved: true }] });
+    expect(alertmanagerConfig(m, 'x', []).receivers[1]).toEqual({ name: SITE_RECEIVER, pagerduty_configs: [{ routing_key_file: `${ALERTMANAGER_SECRETS_DIR}/pd-routing/routing-key`, send_resolved: true }] });
     expect(alertmanagerSecrets(m)).toEqual(['pd-routing']);
   });
 
@@ -66,11 +72,11 @@ describe('Alertmanager configuration', () => {
 
   it('refuses a receiver without a Secret, and a Secret without a receiver, naming file, field and fix', () => {
     const noSecret = site('{ type: slack }');
-    expect(() => alertmanagerConfig(noSecret.layers.monitoring, 'sites/am-test.yaml')).toThrow(InputError);
-    expect(() => alertmanagerConfig(noSecret.layers.monitoring, 'sites/am-test.yaml')).toThrow(
+    expect(() => alertmanagerConfig(noSecret.layers.monitoring, 'sites/am-test.yaml', [])).toThrow(InputError);
+    expect(() => alertmanagerConfig(noSecret.layers.monitoring, 'sites/am-test.yaml', [])).toThrow(
       /sites\/am-test\.yaml: layers\.monitoring\.receiver\.secretName: is required for receiver type "slack"\. Fix: create a Secret in namespace monitoring/,
     );
     const orphan = site('{ type: none, secretName: leftover }');
-    expect(() => alertmanagerConfig(orphan.layers.monitoring, 'sites/am-test.yaml')).toThrow(/receiver\.secretName = "leftover": is set but receiver type is "none"/);
+    expect(() => alertmanagerConfig(orphan.layers.monitoring, 'sites/am-test.yaml', [])).toThrow(/receiver\.secretName = "leftover": is set but receiver type is "none"/);
   });
 });

@@ -3,9 +3,9 @@
  * a runbook in docs/runbooks/ which exists and has the sections an on-call engineer needs.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { alertsOf } from '../../lib/monitoring/rules/types';
-import { siteRuleModules } from '../../lib/monitoring/rules';
-import { runbookUrl } from '../../lib/telemetry';
+import { alertsOf } from '../../lib/constructs/rules';
+import { siteRuleModules } from '../../tools/monitoring/artifacts';
+import { runbookUrl } from '../../lib/constructs/telemetry';
 import { K8sObject, repoCatalog } from '../helpers';
 import { distObjects, hubObjects, monitoringObjects, SAMPLE_SITES, sampleFleet, sampleSite } from './support';
 
@@ -64,8 +64,8 @@ describe('alert annotations and runbooks', () => {
 
   it('every runbook has the sections Meaning, Impact, Diagnosis and Fix, and names its alert', () => {
     const alertsByRunbook = new Map<string, Set<string>>();
-    for (const { site, file } of sampleFleet()) {
-      for (const a of siteRuleModules(site, file, repoCatalog().onnxModels).flatMap(alertsOf)) {
+    for (const s of sampleFleet()) {
+      for (const a of siteRuleModules(s, repoCatalog()).flatMap(alertsOf)) {
         alertsByRunbook.set(a.runbook, new Set([...(alertsByRunbook.get(a.runbook) ?? []), a.alert]));
       }
     }

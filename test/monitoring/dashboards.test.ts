@@ -3,13 +3,17 @@
  * applied), per-site only where Grafana runs and only for the layers present, the fleet set for the hub, and
  * the panels the issue asks for — each reading only catalogue metrics (checked in metric-contract.test.ts).
  */
-import { dashboards, DashboardId, DashboardScope, dashboardUid } from '../../lib/monitoring/dashboards';
-import { collectExpressions } from '../../lib/monitoring/promql';
-import { formatIssue, validateManifests } from '../../lib/validate';
+import { inferenceDashboard } from '../../charts/inference/dashboard';
+import { siteOverviewDashboard } from '../../charts/monitoring/dashboards';
+import { ollamaDashboard } from '../../charts/ollama/dashboard';
+import { buildDashboards, DashboardContribution, DashboardScope, dashboardUid } from '../../lib/constructs/dashboard';
+import { collectExpressions } from '../../tools/monitoring/promql';
+import { formatIssue, validateManifests } from '../../tools/validate';
 import { findAll, K8sObject } from '../helpers';
 import { hubObjects, monitoringObjects, sampleSite } from './support';
 
-const FULL = { inference: true, ollama: true, runtimes: ['onnx'] as ('onnx' | 'triton')[] };
+const FULL: DashboardContribution[] = [siteOverviewDashboard, inferenceDashboard('onnx'), ollamaDashboard];
+const dashboards = buildDashboards;
 
 function panelTitles(cm: K8sObject): string[] {
   const json = JSON.parse(Object.values(cm.data as Record<string, string>)[0]) as { panels: { title: string }[] };
@@ -17,6 +21,13 @@ function panelTitles(cm: K8sObject): string[] {
 }
 
 describe('dashboards', () => {
+  it('merge the facts of every site into one fleet dashboard per id (the union of the runtimes)', () => {
+    const [merged] = dashboards(DashboardScope.Fleet, [inferenceDashboard('triton'), inferenceDashboard('onnx'), inferenceDashboard('onnx')]);
+    const titles = (merged.json as { panels: { title: string; targets: { legendFormat: string }[] }[] }).panels;
+    expect(titles.map((p) => p.title)).toContain('Model accuracy');
+    expect(titles.find((p) => p.title === 'Latency')?.targets.map((t) => t.legendFormat)).toEqual(['{{site}} {{model}} p95', '{{site}} {{model}} mean (Triton)']);
+  });
+
   it('derive UIDs from ids, identically on every render, and keep them within Grafana\'s 40 characters', () => {
     const a = dashboards(DashboardScope.Site, FULL);
     const b = dashboards(DashboardScope.Site, FULL);
@@ -24,7 +35,7 @@ describe('dashboards', () => {
     expect(a.map((d) => d.uid)).toEqual(['edge-ai-site-overview', 'edge-ai-inference', 'edge-ai-ollama']);
     expect(dashboards(DashboardScope.Fleet, FULL).map((d) => d.uid)).toEqual(['edge-ai-fleet-site-overview', 'edge-ai-fleet-inference', 'edge-ai-fleet-ollama']);
     for (const d of a) expect((d.json as { uid: string }).uid).toBe(d.uid);
-    expect(() => dashboardUid('x'.repeat(40) as DashboardId, DashboardScope.Site)).toThrow(/at most 40 characters/);
+    expect(() => dashboardUid('x'.repeat(40), DashboardScope.Site)).toThrow(/at most 40 characters/);
   });
 
   it('give every panel a stable id and a position', () => {
@@ -52,8 +63,13 @@ describe('dashboards', () => {
   });
 
   it('cover only the layers present: no Ollama dashboard without Ollama, no accuracy panel for Triton', () => {
-    expect(dashboards(DashboardScope.Site, { inference: true, ollama: false, runtimes: ['onnx'] }).map((d) => d.id)).toEqual([DashboardId.SiteOverview, DashboardId.Inference]);
-    const triton = dashboards(DashboardScope.Site, { inference: true, ollama: false, runtimes: ['triton'] })[1].json as { panels: { title: string; targets: { expr: string }[] }[] };
+    const configMaps = (site: Parameters<typeof monitoringObjects>[0]) => findAll(monitoringObjects(site), 'ConfigMap').map((c) => c.metadata.name);
+    const noOllama = sampleSite('factory-floor');
+    expect(configMaps({ ...noOllama, layers: { ...noOllama.layers, ollama: { ...noOllama.layers.ollama, enabled: false } } })).toEqual([
+      'grafana-dashboard-site-overview',
+      'grafana-dashboard-inference',
+    ]);
+    const triton = dashboards(DashboardScope.Site, [inferenceDashboard('triton')])[0].json as { panels: { title: string; targets: { expr: string }[] }[] };
     expect(triton.panels.map((p) => p.title)).not.toContain('Model accuracy');
     expect(triton.panels.find((p) => p.title === 'Latency')?.targets.map((t) => t.expr)).toEqual(['max by (model) (model:inference_duration_seconds:mean_rate5m)']);
   });

@@ -3,10 +3,14 @@
  * AnalysisTemplates, Grafana dashboards in ConfigMaps) parses, and every metric it names is emitted by an
  * exporter deployed at that site or recorded by a recording rule of that site.
  */
-import { hubExporters, metricsOf, siteExporters, Exporter, exporterOf, METRIC_CATALOGUE } from '../../lib/monitoring/catalog';
-import { checkMetricContract, collectExpressions, dashboardExpressions, parsePromql, substituteGrafanaVariables } from '../../lib/monitoring/promql';
+import { metricsOf, Exporter, exporterOf, METRIC_CATALOGUE } from '../../lib/constructs/metrics';
+import { hubExporters, siteExporters as exportersAt } from '../../tools/monitoring/artifacts';
+import { checkMetricContract, collectExpressions, dashboardExpressions, parsePromql, substituteGrafanaVariables } from '../../tools/monitoring/promql';
 import { INFERENCE_METRICS, METRIC_NAMES } from '../../server/src/metrics';
-import { buildSite, K8sObject, siteFromYaml } from '../helpers';
+import { Site } from '../../lib/model/schema';
+import { buildSite, K8sObject, repoCatalog, siteFromYaml } from '../helpers';
+
+const siteExporters = (site: Site): Exporter[] => exportersAt({ site, file: `sites/${site.name}.yaml` }, repoCatalog());
 import { distObjects, hubObjects, SAMPLE_SITES, sampleFleet, sampleSite } from './support';
 
 function violations(objects: readonly K8sObject[], known: ReadonlySet<string>): string[] {
@@ -70,7 +74,7 @@ describe('metric catalogue', () => {
     expect(siteExporters(sampleSite('warehouse'))).toContain(Exporter.ArgoCd);
     expect(siteExporters(sampleSite('warehouse'))).toContain(Exporter.InferenceServer);
     expect(siteExporters(sampleSite('warehouse'))).not.toContain(Exporter.Triton);
-    expect(hubExporters(sampleFleet().map((s) => s.site))).toContain(Exporter.ArgoCd);
+    expect(hubExporters(sampleFleet(), repoCatalog())).toContain(Exporter.ArgoCd);
     expect(exporterOf('probe_success')).toBe(Exporter.BlackboxExporter);
     expect(exporterOf('ollama_requests_total')).toBeUndefined();
   });
@@ -115,7 +119,7 @@ describe('metric contract of dist/ (what Argo CD applies)', () => {
     const hub = inDist.length ? inDist : hubObjects(sites);
     // The hub sees the sites' recording rules through remote_write: they count as known there.
     const recorded = sites.flatMap((s) => collectExpressions(buildSite(s.site).layers.monitoring ?? []).flatMap((e) => (e.records ? [e.records] : [])));
-    const known = new Set([...metricsOf(hubExporters(sites.map((s) => s.site))), ...recorded]);
+    const known = new Set([...metricsOf(hubExporters(sites, repoCatalog())), ...recorded]);
     expect(collectExpressions(hub).length).toBeGreaterThan(5);
     expect(violations(hub, known)).toEqual([]);
   });

@@ -8,9 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promtoolTestFiles, ruleFile, ruleFlavours } from '../../lib/monitoring/artifacts';
-import { promtoolTestFile, renderAnnotation } from '../../lib/monitoring/promtool';
-import { alertsOf, RuleModule } from '../../lib/monitoring/rules/types';
+import { promtoolTestFiles, ruleFile, ruleFlavours } from '../../tools/monitoring/artifacts';
+import { promtoolTestFile, renderAnnotation } from '../../tools/monitoring/promtool';
+import { alertsOf, RuleModule } from '../../lib/constructs/rules';
 import { repoCatalog } from '../helpers';
 import { sampleFleet } from './support';
 import * as yaml from 'js-yaml';
@@ -18,8 +18,8 @@ import * as yaml from 'js-yaml';
 const promtool = spawnSync('promtool', ['--version']).status === 0;
 
 function groupsOf(modules: readonly RuleModule[]): { name: string; rules: Record<string, unknown>[] }[] {
-  // Same shape as the PrometheusRule spec (lib/telemetry.ts prometheusRule), without Kubernetes around it.
-  const { runbookUrl } = jest.requireActual<typeof import('../../lib/telemetry')>('../../lib/telemetry');
+  // Same shape as the PrometheusRule spec (lib/constructs/telemetry.ts prometheusRule), without Kubernetes around it.
+  const { runbookUrl } = jest.requireActual<typeof import('../../lib/constructs/telemetry')>('../../lib/telemetry');
   return modules.flatMap((m) =>
     m.groups.map((g) => ({
       name: g.name,

@@ -2,21 +2,23 @@
  * Rule modules: thresholds and SLO targets from the inventory and the model metadata, groups only for the
  * layers a site runs, Argo CD rules where Argo CD runs, Triton on its own series.
  */
-import { hubArgoCdRules, siteRuleModules } from '../../lib/monitoring/rules';
-import { leMatcher, RECORDED } from '../../lib/monitoring/rules/inference';
-import { outOfSyncFor } from '../../lib/monitoring/rules/platform';
-import { alertsOf, isAlert, RuleModule } from '../../lib/monitoring/rules/types';
-import { sloWindows, THRESHOLDS } from '../../lib/monitoring/thresholds';
-import { metricsOf, siteExporters } from '../../lib/monitoring/catalog';
-import { checkMetricContract } from '../../lib/monitoring/promql';
-import { InputError } from '../../lib/errors';
-import { Site } from '../../lib/inventory/schema';
+import { hubArgoCdRules, outOfSyncFor } from '../../charts/gitops/rules';
+import { leMatcher, RECORDED } from '../../charts/inference/rules';
+import { metricsOf } from '../../lib/constructs/metrics';
+import { alertsOf, isAlert, RuleModule } from '../../lib/constructs/rules';
+import { sloWindows, THRESHOLDS } from '../../lib/constructs/thresholds';
+import { siteExporters, siteRuleModules } from '../../tools/monitoring/artifacts';
+import { checkMetricContract } from '../../tools/monitoring/promql';
+import { InputError } from '../../lib/model/errors';
+import { Site } from '../../lib/model/schema';
 import { repoCatalog, siteFromYaml } from '../helpers';
 import { sampleSite } from './support';
 
 function modules(site: Site): RuleModule[] {
-  return siteRuleModules(site, `sites/${site.name}.yaml`, repoCatalog().onnxModels);
+  return siteRuleModules(loaded(site), repoCatalog());
 }
+
+const loaded = (site: Site) => ({ site, file: `sites/${site.name}.yaml` });
 
 function exprOf(mods: readonly RuleModule[], alert: string, severity?: string): string[] {
   return mods.flatMap(alertsOf).filter((a) => a.alert === alert && (!severity || a.severity === severity)).map((a) => a.expr);
@@ -90,7 +92,7 @@ describe('inference rules', () => {
     expect(names).not.toContain('ModelAccuracyBelowMinimum');
     expect(exprOf(mods, 'HighInferenceLatency')).toEqual([`${RECORDED.mean} > 0.05`]);
     const expressions = mods.flatMap((m) => m.groups.flatMap((g) => g.rules.map((r) => ({ where: 'x', expr: r.expr, records: 'record' in r ? r.record : undefined }))));
-    expect(checkMetricContract(expressions, metricsOf(siteExporters(site)))).toEqual([]);
+    expect(checkMetricContract(expressions, metricsOf(siteExporters(loaded(site), repoCatalog())))).toEqual([]);
   });
 });
 
@@ -102,9 +104,9 @@ describe('layer gating', () => {
   });
 
   it('Argo CD rules at pull-mode sites (Argo CD runs there); hub-mode sites get them at the hub', () => {
-    const platform = (s: Site) => modules(s).find((m) => m.name === 'edge-ai-platform')!;
-    expect(platform(sampleSite('warehouse')).groups.map((g) => g.name)).toEqual(['nodes', 'argocd']);
-    expect(platform(sampleSite('factory-floor')).groups.map((g) => g.name)).toEqual(['nodes']);
+    const groups = (s: Site) => modules(s).flatMap((m) => m.groups.map((g) => `${m.name}/${g.name}`));
+    expect(groups(sampleSite('warehouse'))).toContain('edge-ai-gitops/argocd');
+    expect(groups(sampleSite('factory-floor')).filter((g) => g.endsWith('/argocd'))).toEqual([]);
     expect(alertsOf(hubArgoCdRules([sampleSite('factory-floor')])).map((a) => a.alert)).toEqual(['ArgoCDAppOutOfSync', 'ArgoCDAppDegraded']);
   });
 

@@ -4,7 +4,7 @@
  * one the charts create, through their values) carries those labels. The known pitfall: kube-prometheus-stack
  * otherwise only selects objects with its own `release` label.
  */
-import { PROMETHEUS_SELECTOR_LABELS } from '../../lib/telemetry';
+import { PROMETHEUS_SELECTOR_LABELS } from '../../lib/constructs/telemetry';
 import { K8sObject, buildSite } from '../helpers';
 import { distObjects, hubObjects, kpsValues, release, SAMPLE_SITES, sampleSite } from './support';
 

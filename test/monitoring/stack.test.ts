@@ -3,13 +3,13 @@
  * K3s-aware, secrets referenced (never inlined), namespaces with the right Pod Security level, and the
  * NetworkPolicies the pods need on top of the baseline default-deny.
  */
-import { monitoringLayer, monitoringNamespaces } from '../../charts/monitoring';
-import { InputError } from '../../lib/errors';
-import { HELM_CHARTS, IMAGES } from '../../lib/versions';
-import { memoryMiB } from '../../lib/capacity';
-import { otelCollectorValues, remoteWrite, tracesExporter } from '../../lib/monitoring/values';
-import { BLACKBOX_POD_LABELS, OTEL_COLLECTOR_POD_LABELS, PROMETHEUS_POD_LABELS } from '../../lib/telemetry';
-import { buildSite, findAll, findResource, siteFromYaml } from '../helpers';
+import { monitoringNamespaces } from '../../charts/monitoring';
+import { InputError } from '../../lib/model/errors';
+import { HELM_CHARTS, IMAGES } from '../../lib/model/versions';
+import { memoryMiB } from '../../lib/model/capacity';
+import { otelCollectorValues, remoteWrite, tracesExporter } from '../../charts/monitoring/values';
+import { BLACKBOX_POD_LABELS, OTEL_COLLECTOR_POD_LABELS, PROMETHEUS_POD_LABELS } from '../../lib/constructs/telemetry';
+import { buildSite, findAll, findResource, resolvedLayers, siteFromYaml } from '../helpers';
 import { kpsValues, monitoringObjects, release, releases, SAMPLE_SITES, sampleSite } from './support';
 
 const yamlSite = (monitoring: string, extra = '') =>
@@ -24,7 +24,7 @@ layers:
 ${extra}`);
 
 describe('Helm releases', () => {
-  it.each(SAMPLE_SITES)('%s: pinned charts from lib/versions.ts; blackbox only where Ollama runs', (name) => {
+  it.each(SAMPLE_SITES)('%s: pinned charts from lib/model/versions.ts; blackbox only where Ollama runs', (name) => {
     const site = sampleSite(name);
     const byName = Object.fromEntries(releases(site).map((r) => [r.name, r]));
     expect(byName['kube-prometheus-stack'].chart).toBe(HELM_CHARTS.kubePrometheusStack);
@@ -151,7 +151,7 @@ describe('namespaces and NetworkPolicies', () => {
     expect(node.podSecurity).toBe('privileged');
     expect(node.podSecurityReason).toMatch(/hostNetwork.*hostPID.*hostPath/);
     expect(kpsValues(sampleSite('office'))['prometheus-node-exporter'].namespaceOverride).toBe(node.name);
-    expect(monitoringLayer.namespaces(sampleSite('office')).map((n) => n.name)).toEqual(['monitoring', 'monitoring-node']);
+    expect(resolvedLayers(sampleSite('office')).get('monitoring')?.namespaces.map((n) => n.name)).toEqual(['monitoring', 'monitoring-node']);
   });
 
   it('Prometheus may scrape every layer namespace and the kubelets and node-exporters on the node IPs', () => {

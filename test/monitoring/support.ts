@@ -1,11 +1,12 @@
 /** Shared helpers of the monitoring tests: the sample fleet, its rendering, and dist/ when present. */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { hubMonitoringOutput, monitoringReleases } from '../../charts/monitoring';
-import { HelmRelease } from '../../lib/helm';
-import { loadInventory, LoadedSite } from '../../lib/inventory/load';
-import { Site } from '../../lib/inventory/schema';
-import { loadYamlDocs } from '../../lib/validate';
+import { HelmRelease } from '../../lib/constructs/helm';
+import { loadInventory, LoadedSite } from '../../lib/model/load';
+import { Site } from '../../lib/model/schema';
+import { hubMonitoringOutput } from '../../lib/synth/hub';
+import { resolveSite } from '../../lib/synth/render';
+import { loadYamlDocs } from '../../tools/validate';
 import * as yaml from 'js-yaml';
 import { buildSite, K8sObject, repoCatalog, sampleSite } from '../helpers';
 
@@ -24,7 +25,9 @@ export function monitoringObjects(site: Site): K8sObject[] {
 }
 
 export function releases(site: Site): HelmRelease[] {
-  return monitoringReleases({ site, file: `sites/${site.name}.yaml`, catalog: repoCatalog() });
+  return resolveSite({ site, file: `sites/${site.name}.yaml`, catalog: repoCatalog() })
+    .view.releases.filter((r) => r.layer === 'monitoring')
+    .map((r) => r.release);
 }
 
 export function release(site: Site, name: string): HelmRelease {

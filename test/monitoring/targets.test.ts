@@ -1,11 +1,10 @@
 /**
- * The constants other layers import from lib/telemetry.ts agree with what the monitoring layer really
+ * The constants other layers import from lib/constructs/telemetry.ts agree with what the monitoring layer really
  * deploys (chart fullnameOverrides, ports), and the workload namespaces the rules select on agree with the
  * layers that declare them; the Ollama Probe and the inference wiring use them.
  */
-import { inferenceLayer } from '../../charts/inference';
-import { ollamaLayer } from '../../charts/ollama';
-import { INFERENCE_NAMESPACE, OLLAMA_NAMESPACE, RELEASES } from '../../lib/monitoring/targets';
+import { RELEASES } from '../../charts/monitoring/targets';
+import { alertsOf } from '../../lib/constructs/rules';
 import {
   BLACKBOX_HTTP_MODULE,
   BLACKBOX_PROBER_URL,
@@ -14,8 +13,8 @@ import {
   OTEL_COLLECTOR_ENDPOINT,
   OTEL_COLLECTOR_GRPC_ENDPOINT,
   PROMETHEUS_URL,
-} from '../../lib/telemetry';
-import { buildSite, findAll } from '../helpers';
+} from '../../lib/constructs/telemetry';
+import { buildSite, findAll, resolvedLayers } from '../helpers';
 import { kpsValues, release, sampleSite } from './support';
 
 describe('telemetry constants', () => {
@@ -33,9 +32,18 @@ describe('telemetry constants', () => {
     expect(Object.keys((release(site, 'prometheus-blackbox-exporter').values as { config: { modules: object } }).config.modules)).toEqual([BLACKBOX_HTTP_MODULE]);
   });
 
-  it('the workload namespaces the rules select are the ones the inference and Ollama layers declare', () => {
-    expect(inferenceLayer.namespaces(site).map((n) => n.name)).toContain(INFERENCE_NAMESPACE);
-    expect(ollamaLayer.namespaces(site).map((n) => n.name)).toContain(OLLAMA_NAMESPACE);
+  it('every namespace a layer\'s alerts select is one that layer declares', () => {
+    const selected: string[] = [];
+    for (const layer of resolvedLayers(site).values()) {
+      const own = layer.namespaces.map((n) => n.name);
+      for (const a of (layer.telemetry.rules ?? []).flatMap(alertsOf)) {
+        for (const m of a.expr.matchAll(/namespace="([^"]+)"/g)) {
+          selected.push(`${layer.name}:${m[1]}`);
+          expect(own).toContain(m[1]);
+        }
+      }
+    }
+    expect(selected).toEqual(expect.arrayContaining(['inference:inference']));
   });
 
   it('the Ollama Probe uses our prober, module and job name (the Ollama alerts select job="ollama")', () => {

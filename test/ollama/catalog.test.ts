@@ -8,8 +8,8 @@ import {
   ollamaMemoryNeedMiB,
   ollamaModelResidentMiB,
   RUNNER_OVERHEAD_MIB,
-} from '../../lib/ollama/catalog';
-import { loadModelfile } from '../../lib/ollama/modelfile';
+} from '../../lib/model/ollama-catalog';
+import { loadModelfile } from '../../lib/model/modelfile';
 
 const ROOT = join(__dirname, '..', '..');
 const GiB = 1024;
@@ -149,7 +149,7 @@ describe('ollamaMemoryNeedMiB', () => {
 
   it('rejects unknown or unpinned models and nonsense options', () => {
     expect(() => ollamaMemoryNeedMiB(['llama3.2'], one)).toThrow(/"llama3\.2" is not in the catalogue \(pin a tag, e\.g\. llama3\.2:<size>\)/);
-    expect(() => ollamaMemoryNeedMiB(['tinyllama:1.1b'], one)).toThrow(/add it to lib\/ollama\/catalog\.ts/);
+    expect(() => ollamaMemoryNeedMiB(['tinyllama:1.1b'], one)).toThrow(/add it to lib\/model\/ollama-catalog\.ts/);
     expect(() => ollamaMemoryNeedMiB(['llama3.2:1b'], { ...one, numParallel: 0 })).toThrow('numParallel must be a positive integer, got 0');
     expect(() => ollamaMemoryNeedMiB(['llama3.2:1b'], { ...one, maxLoadedModels: 1.5 })).toThrow(/maxLoadedModels/);
     expect(() => ollamaMemoryNeedMiB(['llama3.2:1b'], { ...one, contextLength: -1 })).toThrow(/contextLength/);

@@ -4,14 +4,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError } from '../../lib/errors';
-import { OLLAMA_SERVER_OVERHEAD_MIB, ollamaMemoryNeedMiB, ollamaModelResidentMiB } from '../../lib/ollama/catalog';
-import { podMemoryMiB } from '../../lib/ollama/chart-props';
-import { loadOllamaModelfiles } from '../../lib/ollama/load';
-import { Modelfile, parseModelfile } from '../../lib/ollama/modelfile';
-import { Site } from '../../lib/inventory/schema';
-import { Catalog } from '../../lib/site';
-import { IMAGES } from '../../lib/versions';
+import { InputError } from '../../lib/model/errors';
+import { OLLAMA_SERVER_OVERHEAD_MIB, ollamaMemoryNeedMiB, ollamaModelResidentMiB } from '../../lib/model/ollama-catalog';
+import { podMemoryMiB } from '../../charts/ollama/props';
+import { loadOllamaModelfiles } from '../../lib/model/modelfiles';
+import { Modelfile, parseModelfile } from '../../lib/model/modelfile';
+import { Site } from '../../lib/model/schema';
+import { Catalog } from '../../lib/model/site';
+import { IMAGES } from '../../lib/model/versions';
 import { buildSite, findAll, findResource, K8sObject, repoCatalog, sampleSite, siteFromYaml } from '../helpers';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'ollama-sites');
@@ -440,7 +440,7 @@ describe('synth errors (test/fixtures/ollama-sites/invalid, one per rule)', () =
     [
       'latest-tag',
       'sites/latest-tag.yaml: layers.ollama.models[0] = "llama3.2:latest": uses the moving "latest" tag, so sites would run whatever the library published last. ' +
-        'Fix: pin an explicit tag such as llama3.2:<size> (see lib/ollama/catalog.ts)',
+        'Fix: pin an explicit tag such as llama3.2:<size> (see lib/model/ollama-catalog.ts)',
     ],
     ['duplicate-model', 'sites/duplicate-model.yaml: layers.ollama.models[2] = "llama3.2:1b": is already listed as models[0]. Fix: list each model once'],
     [

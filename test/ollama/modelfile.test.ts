@@ -10,7 +10,7 @@ import {
   ModelfileRule,
   MODELFILE_PARAMETERS,
   parseModelfile,
-} from '../../lib/ollama/modelfile';
+} from '../../lib/model/modelfile';
 
 const ROOT = join(__dirname, '..', '..');
 const FIXTURES = join(__dirname, '..', 'fixtures', 'modelfiles');

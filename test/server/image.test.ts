@@ -71,7 +71,7 @@ describe('server/Dockerfile', () => {
 
 describe('server bundle inputs', () => {
   // The image is built from a filtered context with only the server's production dependencies: an import
-  // added to lib/models (or lib/errors.ts) that reaches another folder or a root-only package would pass
+  // added to lib/model (or lib/model/errors.ts) that reaches another folder or a root-only package would pass
   // every in-repo test and still break the image. Bundle as the Dockerfile does and check both.
   it('uses only files the Docker context admits and packages server/package.json declares', async () => {
     const result = await build({
@@ -89,10 +89,10 @@ describe('server bundle inputs', () => {
     await stop();
     const output = Object.values(result.metafile.outputs)[0];
     const files = Object.keys(result.metafile.inputs);
-    const admitted = (f: string) => f === 'lib/errors.ts' || f === 'server/package.json' || f.startsWith('lib/models/') || f.startsWith('server/src/');
+    const admitted = (f: string) => f === 'lib/model/errors.ts' || f === 'server/package.json' || f.startsWith('lib/model/') || f.startsWith('server/src/');
     expect(files.filter((f) => !admitted(f))).toEqual([]);
     const ignore = readFileSync(join(REPO_ROOT, 'server/Dockerfile.dockerignore'), 'utf8');
-    for (const allowed of ['!lib/errors.ts', '!lib/models/', '!server/package.json', '!server/src/']) expect(ignore).toContain(allowed);
+    for (const allowed of ['!lib/model/errors.ts', '!lib/model/', '!server/package.json', '!server/src/']) expect(ignore).toContain(allowed);
     const packages = new Set(output.imports.filter((i) => i.external && !i.path.startsWith('node:')).map((i) => i.path.split('/').slice(0, i.path.startsWith('@') ? 2 : 1).join('/')));
     expect([...packages].filter((p) => !(p in serverPackage.dependencies))).toEqual([]);
     expect(packages.has('onnxruntime-node')).toBe(true);

@@ -1,9 +1,9 @@
-/** lib/models/onnx.ts: the catalogue loader and its model.json / eval set validation, one fixture per rule. */
+/** lib/model/onnx.ts: the catalogue loader and its model.json / eval set validation, one fixture per rule. */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { InputError } from '../../lib/errors';
-import { CONFIGMAP_MODEL_LIMIT_BYTES, loadOnnxModels, modelMetadataJsonSchema, parseModelMetadata } from '../../lib/models/onnx';
+import { InputError } from '../../lib/model/errors';
+import { CONFIGMAP_MODEL_LIMIT_BYTES, loadOnnxModels, modelMetadataJsonSchema, parseModelMetadata } from '../../lib/model/onnx';
 import { cleanTempDirs, MODELS_DIR, SAMPLE, sampleRepository } from './helpers';
 
 afterAll(cleanTempDirs);

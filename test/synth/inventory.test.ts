@@ -3,8 +3,8 @@
  * fail with exactly one message naming the file, the field, the value and the fix.
  */
 import { join } from 'node:path';
-import { InputError } from '../../lib/errors';
-import { loadInventory, parseSiteFile } from '../../lib/inventory/load';
+import { InputError } from '../../lib/model/errors';
+import { loadInventory, parseSiteFile } from '../../lib/model/load';
 import { synth } from '../../lib/synth/cli';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,9 +1,9 @@
 /** The editor schema is generated from the zod schema and must be committed up to date. */
 import { readdirSync, readFileSync } from 'node:fs';
-import { siteJsonSchema } from '../../lib/inventory/json-schema';
+import { siteJsonSchema } from '../../lib/model/json-schema';
 
 describe('schemas/site.schema.json', () => {
-  it('is up to date with lib/inventory/schema.ts (run `npm run schema`)', () => {
+  it('is up to date with lib/model/schema.ts (run `npm run schema`)', () => {
     expect(readFileSync('schemas/site.schema.json', 'utf8')).toBe(siteJsonSchema());
   });
 

@@ -1,14 +1,14 @@
 /**
  * The Argo CD bootstrap, evaluated through the environments: hub cluster secrets follow the contract of
- * lib/argocd/contract.ts; on the hub Terraform creates only the bootstrap project and the root Applications of
- * lib/argocd/bootstrap.ts, which sync every rendered hub manifest from Git; pull-mode sites get Argo CD core and
- * a root Application equal to the one lib/argocd/application.ts would render; and the paths Terraform hands to
+ * charts/gitops/contract.ts; on the hub Terraform creates only the bootstrap project and the root Applications of
+ * charts/gitops/bootstrap.ts, which sync every rendered hub manifest from Git; pull-mode sites get Argo CD core and
+ * a root Application equal to the one charts/gitops/application.ts would render; and the paths Terraform hands to
  * Argo CD exist in what the synth renders.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
-import { layerApplication } from '../../lib/argocd/application';
+import { layerApplication } from '../../charts/gitops/application';
 import {
   bootstrapProject,
   HUB_MONITORING_ROOT_APPLICATION,
@@ -17,13 +17,13 @@ import {
   hubRootApplications,
   pullRootApplication,
   rootApplicationObject,
-} from '../../lib/argocd/bootstrap';
-import * as contract from '../../lib/argocd/contract';
-import { loadInventory } from '../../lib/inventory/load';
-import { FLEET_OUTPUTS } from '../../lib/layers';
-import { PLATFORM } from '../../lib/site';
-import { formatIssue, validateManifests } from '../../lib/validate';
-import { HELM_CHARTS } from '../../lib/versions';
+} from '../../charts/gitops/bootstrap';
+import * as contract from '../../charts/gitops/contract';
+import { loadInventory } from '../../lib/model/load';
+import { FLEET_OUTPUTS } from '../../lib/synth/hub';
+import { PLATFORM } from '../../lib/model/site';
+import { formatIssue, validateManifests } from '../../tools/validate';
+import { HELM_CHARTS } from '../../lib/model/versions';
 import { buildSite, findResource, K8sObject, repoCatalog } from '../helpers';
 import { closeHcl, ModuleInstance } from './hcl';
 import { ENVIRONMENTS_DIR, MODULES_DIR, REPO, SITES_DIR } from './paths';
@@ -63,7 +63,7 @@ describe('hub: Argo CD with Progressive Syncs, one cluster secret per hub-mode s
     for (const { site } of pullSites) expect(secrets).not.toHaveProperty(site.name);
   });
 
-  it.each(hubSites.map((s) => [s.site.name, s.site] as const))('writes the cluster secret of %s as lib/argocd/contract.ts defines it', async (name, site) => {
+  it.each(hubSites.map((s) => [s.site.name, s.site] as const))('writes the cluster secret of %s as charts/gitops/contract.ts defines it', async (name, site) => {
     const secret = (await hub.local('cluster_secrets'))[name];
     expect(secret).toEqual({
       name: `cluster-${name}`,
@@ -100,7 +100,7 @@ describe('hub bootstrap: Terraform creates the bootstrap project and the root Ap
     expect(hub.module.variables).not.toHaveProperty('hub_manifests_dir');
   });
 
-  it('creates the hub bootstrap project of lib/argocd/bootstrap.ts, valid against the AppProject CRD', async () => {
+  it('creates the hub bootstrap project of charts/gitops/bootstrap.ts, valid against the AppProject CRD', async () => {
     const project = await hub.local('bootstrap_project');
     expect(project).toEqual(bootstrapProject(PLATFORM, 'hub'));
     expect(validateManifests([project]).map(formatIssue)).toEqual([]);
@@ -220,7 +220,7 @@ describe.each(pullSites.map((s) => [s.site.name, s.site] as const))('pull-mode s
     expect(yaml.load(chart.spec.valuesContent)).toEqual({ ...contract.PULL_ARGOCD_HELM_VALUES, server: { enabled: false } });
   });
 
-  it('creates the root Application lib/argocd/application.ts defines: the gitops layer of dist/<site>', async () => {
+  it('creates the root Application charts/gitops/application.ts defines: the gitops layer of dist/<site>', async () => {
     const [project, app] = yaml.loadAll((await inst.output('manifests'))['edge-ai-argocd-root.yaml']) as K8sObject[];
     const expected = layerApplication({
       name: `${name}-gitops`,

@@ -8,8 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RESERVE } from '../../lib/capacity';
-import { layerApplication } from '../../lib/argocd/application';
+import { RESERVE } from '../../lib/model/capacity';
+import { layerApplication } from '../../charts/gitops/application';
 import {
   bootstrapProject,
   HUB_MONITORING_ROOT_APPLICATION,
@@ -17,13 +17,13 @@ import {
   hubRootApplication,
   hubRootApplications,
   rootApplicationObject,
-} from '../../lib/argocd/bootstrap';
-import * as contract from '../../lib/argocd/contract';
-import { loadInventory, LoadedSite } from '../../lib/inventory/load';
-import { SiteSchema } from '../../lib/inventory/schema';
-import { NODE_MEMORY_GIB_LABEL } from '../../lib/ollama/chart-props';
-import { PLATFORM } from '../../lib/site';
-import { HELM_CHARTS } from '../../lib/versions';
+} from '../../charts/gitops/bootstrap';
+import * as contract from '../../charts/gitops/contract';
+import { loadInventory, LoadedSite } from '../../lib/model/load';
+import { SiteSchema } from '../../lib/model/schema';
+import { NODE_MEMORY_GIB_LABEL } from '../../charts/ollama/props';
+import { PLATFORM } from '../../lib/model/site';
+import { HELM_CHARTS } from '../../lib/model/versions';
 import { closeHcl, ModuleInstance } from './hcl';
 import { MODULES_DIR, REPO, SITES_DIR, TERRAFORM } from './paths';
 
@@ -194,7 +194,7 @@ describe('generated.json: the facts TypeScript owns, as Terraform reads them', (
     expect(() => execFileSync(process.execPath, ['terraform/tools/generate.mjs', '--check'], { cwd: REPO, stdio: 'pipe' })).not.toThrow();
   });
 
-  it('pins the argo-cd chart of lib/versions.ts', async () => {
+  it('pins the argo-cd chart of lib/model/versions.ts', async () => {
     const inv = await ModuleInstance.create(INVENTORY, { vars: { sites_dir: SITES_DIR } });
     expect(await inv.output('argocd_chart')).toEqual({ repository: HELM_CHARTS.argoCd.repoURL, chart: HELM_CHARTS.argoCd.chart, version: HELM_CHARTS.argoCd.version });
   });
@@ -220,7 +220,7 @@ describe('generated.json: the facts TypeScript owns, as Terraform reads them', (
     expect(generated.argocd.pullHelmValues).toEqual(contract.PULL_ARGOCD_HELM_VALUES);
   });
 
-  it('holds the pull-mode root Application as lib/argocd/application.ts renders it, with placeholders only for site and repository facts', () => {
+  it('holds the pull-mode root Application as charts/gitops/application.ts renders it, with placeholders only for site and repository facts', () => {
     const ph = generated.argocd.placeholders;
     const app = layerApplication({
       name: `${ph.site}-gitops`,
@@ -239,7 +239,7 @@ describe('generated.json: the facts TypeScript owns, as Terraform reads them', (
     expect(generated.argocd.pullBootstrap.project).toEqual(bootstrapProject({ ...PLATFORM, repoURL: ph.repoURL, targetRevision: ph.targetRevision }, 'pull'));
   });
 
-  it('holds the hub bootstrap project and every hub root Application of lib/argocd/bootstrap.ts, with placeholders only for the repository', () => {
+  it('holds the hub bootstrap project and every hub root Application of charts/gitops/bootstrap.ts, with placeholders only for the repository', () => {
     const ph = generated.argocd.placeholders;
     const platform = { ...PLATFORM, repoURL: ph.repoURL, targetRevision: ph.targetRevision };
     const roots = hubRootApplications(platform);

@@ -4,11 +4,11 @@
  */
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
-import { allocatable, RESERVE } from '../../lib/capacity';
-import { loadInventory } from '../../lib/inventory/load';
-import { NodeSpec } from '../../lib/inventory/schema';
-import { SITE_LABEL } from '../../lib/labels';
-import { NODE_MEMORY_GIB_LABEL } from '../../lib/ollama/chart-props';
+import { allocatable, RESERVE } from '../../lib/model/capacity';
+import { loadInventory } from '../../lib/model/load';
+import { NodeSpec } from '../../lib/model/schema';
+import { SITE_LABEL } from '../../lib/constructs/labels';
+import { NODE_MEMORY_GIB_LABEL } from '../../charts/ollama/props';
 import { closeHcl, loadModule, ModuleInstance, TfModule } from './hcl';
 import { ENVIRONMENTS_DIR, MODULES_DIR, SITES_DIR } from './paths';
 
@@ -86,7 +86,7 @@ describe.each(siteNodes.map((s) => [`${s.site.name}/${s.node.name}`, s] as const
     else for (const key of Object.keys(serverOnly)) expect(parsed).not.toHaveProperty(key);
   });
 
-  it('reserves for K3s exactly what the capacity check assumed, so node allocatable matches lib/capacity.ts', async () => {
+  it('reserves for K3s exactly what the capacity check assumed, so node allocatable matches lib/model/capacity.ts', async () => {
     const { parsed } = await config(site.name, node.name);
     const reserve = kubeletReserve(parsed['kubelet-arg']);
     expect(reserve).toEqual({ ...RESERVE[node.role], evictionMiB: RESERVE.evictionMemoryMiB });

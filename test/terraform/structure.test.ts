@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
-import { loadInventory } from '../../lib/inventory/load';
+import { loadInventory } from '../../lib/model/load';
 import { fmtIssues } from './fmt';
 import { closeHcl, loadModule, parseHcl, parseTfFile, TfModule } from './hcl';
 import { ALL_DIRS, REPO, terraformFiles } from './paths';

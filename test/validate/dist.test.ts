@@ -7,7 +7,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { formatIssue, kindSource, loadYamlDocs, validateManifests, type SchemaIssue } from '../../lib/validate';
+import { formatIssue, kindSource, loadYamlDocs, validateManifests, type SchemaIssue } from '../../tools/validate';
 
 const repo = join(__dirname, '..', '..');
 const distDir = join(repo, 'dist');

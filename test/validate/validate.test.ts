@@ -16,10 +16,10 @@ import {
   validateManifests,
   validationTimings,
   type SchemaIssue,
-} from '../../lib/validate';
-import { convertStructural } from '../../lib/validate/crd';
-import { ADDED_AFTER_128, modelClass133, REMOVED_AFTER_128 } from '../../lib/validate/k8s133';
-import { k8s128 } from '../../lib/validate/k8s128';
+} from '../../tools/validate';
+import { convertStructural } from '../../tools/validate/crd';
+import { ADDED_AFTER_128, modelClass133, REMOVED_AFTER_128 } from '../../tools/validate/k8s133';
+import { k8s128 } from '../../tools/validate/k8s128';
 
 type Obj = Record<string, unknown>;
 

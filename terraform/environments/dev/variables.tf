@@ -46,7 +46,7 @@ variable "ssh_port" {
 
 variable "repo_url" {
   type        = string
-  description = "Git repository the dev cluster's root Application(s) sync from (e.g. your fork); null uses lib/site.ts PLATFORM.repoURL. The rendered ApplicationSets and Applications name lib/site.ts PLATFORM themselves."
+  description = "Git repository the dev cluster's root Application(s) sync from (e.g. your fork); null uses lib/model/site.ts PLATFORM.repoURL. The rendered ApplicationSets and Applications name lib/model/site.ts PLATFORM themselves."
   default     = null
 
   validation {
@@ -57,7 +57,7 @@ variable "repo_url" {
 
 variable "target_revision" {
   type        = string
-  description = "Branch the dev cluster's root Application(s) track (e.g. your feature branch); null uses lib/site.ts PLATFORM.targetRevision."
+  description = "Branch the dev cluster's root Application(s) track (e.g. your feature branch); null uses lib/model/site.ts PLATFORM.targetRevision."
   default     = null
 
   validation {

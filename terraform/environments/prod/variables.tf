@@ -52,7 +52,7 @@ variable "hub_kubeconfig_context" {
 
 variable "repo_url" {
   type        = string
-  description = "Git repository the hub root Applications and pull-mode sites sync from; null uses lib/site.ts PLATFORM.repoURL (the ApplicationSets read lib/site.ts PLATFORM, so an override here is for forks rendered with the same setting)."
+  description = "Git repository the hub root Applications and pull-mode sites sync from; null uses lib/model/site.ts PLATFORM.repoURL (the ApplicationSets read lib/model/site.ts PLATFORM, so an override here is for forks rendered with the same setting)."
   default     = null
 
   validation {
@@ -63,7 +63,7 @@ variable "repo_url" {
 
 variable "target_revision" {
   type        = string
-  description = "Branch, tag or commit the hub root Applications and pull-mode sites track; null uses lib/site.ts PLATFORM.targetRevision."
+  description = "Branch, tag or commit the hub root Applications and pull-mode sites track; null uses lib/model/site.ts PLATFORM.targetRevision."
   default     = null
 
   validation {

@@ -1,6 +1,6 @@
 # The hub: installs Argo CD with the pinned chart and the contract's values (Progressive Syncs on), registers
 # every hub-mode site as a cluster secret, and creates the bootstrap project and the root Applications of
-# lib/argocd/bootstrap.ts (via generated.json). The roots sync dist/hub from Git: a new ring, sync window or
+# charts/gitops/bootstrap.ts (via generated.json). The roots sync dist/hub from Git: a new ring, sync window or
 # site reaches the hub with the commit, not with the next `terraform apply`. Terraform only changes when a
 # site is added, removed or re-keyed, or Argo CD is upgraded.
 locals {
@@ -27,7 +27,7 @@ locals {
     if var.hub_monitoring || name != local.bootstrap.monitoringApplication
   }
 
-  # One cluster secret per hub site, exactly as lib/argocd/contract.ts (clusterSecretLabels, clusterSecretData)
+  # One cluster secret per hub site, exactly as charts/gitops/contract.ts (clusterSecretLabels, clusterSecretData)
   # describes it: the hub ApplicationSets select clusters by these labels.
   cluster_secrets = {
     for name, s in var.hub_sites : name => {

@@ -1,5 +1,5 @@
 output "namespace" {
-  description = "Namespace Argo CD runs in on the hub (lib/argocd/contract.ts ARGOCD_NAMESPACE)."
+  description = "Namespace Argo CD runs in on the hub (charts/gitops/contract.ts ARGOCD_NAMESPACE)."
   value       = local.namespace
 }
 

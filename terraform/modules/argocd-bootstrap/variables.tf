@@ -4,7 +4,7 @@ variable "argocd_chart" {
     chart      = string
     version    = string
   })
-  description = "The argo-cd Helm chart pin from the inventory module's argocd_chart output (lib/versions.ts HELM_CHARTS.argoCd)."
+  description = "The argo-cd Helm chart pin from the inventory module's argocd_chart output (lib/model/versions.ts HELM_CHARTS.argoCd)."
 
   validation {
     condition     = can(regex("^https://", var.argocd_chart.repository)) && can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+$", var.argocd_chart.version))
@@ -14,7 +14,7 @@ variable "argocd_chart" {
 
 variable "contract" {
   type        = any
-  description = "The Argo CD contract from the inventory module's argocd_contract output (lib/argocd/contract.ts, lib/argocd/bootstrap.ts): namespace, cluster-secret labels, hub Helm values, the bootstrap project and root Applications."
+  description = "The Argo CD contract from the inventory module's argocd_contract output (charts/gitops/contract.ts, charts/gitops/bootstrap.ts): namespace, cluster-secret labels, hub Helm values, the bootstrap project and root Applications."
 
   validation {
     condition     = can(var.contract.namespace) && can(var.contract.clusterSecret.typeLabel) && can(var.contract.hubHelmValues) && can(var.contract.hubBootstrap.project) && can(var.contract.hubBootstrap.applications) && can(var.contract.placeholders.repoURL)
@@ -53,7 +53,7 @@ variable "cluster_credentials" {
 
 variable "repo_url" {
   type        = string
-  description = "Git repository the hub's root Applications sync dist/hub from (lib/site.ts PLATFORM.repoURL unless overridden, e.g. a fork)."
+  description = "Git repository the hub's root Applications sync dist/hub from (lib/model/site.ts PLATFORM.repoURL unless overridden, e.g. a fork)."
 
   validation {
     condition     = can(regex("^(https://|ssh://|git@)[^\"\\\\\\s]+$", var.repo_url))
@@ -63,7 +63,7 @@ variable "repo_url" {
 
 variable "target_revision" {
   type        = string
-  description = "Branch, tag or commit the hub's root Applications track (lib/site.ts PLATFORM.targetRevision unless overridden)."
+  description = "Branch, tag or commit the hub's root Applications track (lib/model/site.ts PLATFORM.targetRevision unless overridden)."
 
   validation {
     condition     = can(regex("^[A-Za-z0-9._/-]+$", var.target_revision))

@@ -7,7 +7,7 @@
 #      (application controller, repo server and redis only);
 #   2. edge-ai-argocd-root.yaml: the `edge-bootstrap` AppProject and the root Application, written only once the
 #      chart's CRDs are established (K3s applies manifests in no particular order).
-# The root Application is the `gitops` layer Application of lib/argocd/application.ts (rendered into
+# The root Application is the `gitops` layer Application of charts/gitops/application.ts (rendered into
 # generated.json with placeholders): it syncs dist/<site>/gitops.k8s.yaml, which holds the site's own project,
 # one Application per layer and Argo CD's NetworkPolicies. After that, the site updates itself from Git;
 # nothing reaches into it.
@@ -41,7 +41,7 @@ locals {
     }
   }
 
-  # The bootstrap project and the root Application of lib/argocd/bootstrap.ts (generated.json), with the
+  # The bootstrap project and the root Application of charts/gitops/bootstrap.ts (generated.json), with the
   # placeholders replaced by this site and the repository. The project lets the root create only what
   # dist/<site>/gitops.k8s.yaml holds (the site's project, its Applications, Argo CD's own NetworkPolicies) in
   # the argocd namespace of this cluster, from this repository; everything else is governed by the site's own

@@ -65,7 +65,7 @@ variable "argocd_chart" {
     chart      = string
     version    = string
   })
-  description = "The argo-cd Helm chart pin from the inventory module's argocd_chart output (lib/versions.ts HELM_CHARTS.argoCd)."
+  description = "The argo-cd Helm chart pin from the inventory module's argocd_chart output (lib/model/versions.ts HELM_CHARTS.argoCd)."
 
   validation {
     condition     = can(regex("^https://", var.argocd_chart.repository)) && can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+$", var.argocd_chart.version))
@@ -75,7 +75,7 @@ variable "argocd_chart" {
 
 variable "contract" {
   type        = any
-  description = "The Argo CD contract from the inventory module's argocd_contract output (lib/argocd/contract.ts, lib/argocd/bootstrap.ts): namespace, pull-mode Helm values, and the bootstrap project and root Application templates."
+  description = "The Argo CD contract from the inventory module's argocd_contract output (charts/gitops/contract.ts, charts/gitops/bootstrap.ts): namespace, pull-mode Helm values, and the bootstrap project and root Application templates."
 
   validation {
     condition     = can(var.contract.pullHelmValues) && can(var.contract.pullBootstrap.application) && can(var.contract.pullBootstrap.project) && can(var.contract.placeholders.site)
@@ -85,7 +85,7 @@ variable "contract" {
 
 variable "repo_url" {
   type        = string
-  description = "Git repository the site's Argo CD pulls its rendered folder from (lib/site.ts PLATFORM.repoURL unless overridden)."
+  description = "Git repository the site's Argo CD pulls its rendered folder from (lib/model/site.ts PLATFORM.repoURL unless overridden)."
 
   validation {
     condition     = can(regex("^(https://|ssh://|git@)[^\"\\\\\\s]+$", var.repo_url))
@@ -95,7 +95,7 @@ variable "repo_url" {
 
 variable "target_revision" {
   type        = string
-  description = "Branch, tag or commit the site's Argo CD tracks (lib/site.ts PLATFORM.targetRevision unless overridden)."
+  description = "Branch, tag or commit the site's Argo CD tracks (lib/model/site.ts PLATFORM.targetRevision unless overridden)."
 
   validation {
     condition     = can(regex("^[A-Za-z0-9._/-]+$", var.target_revision))

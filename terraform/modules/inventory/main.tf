@@ -3,7 +3,7 @@
 # the Argo CD contract), so HCL never holds a second list of sites, nodes or IPs.
 #
 # The expressions stay deliberately plain (for, try, merge): test/terraform evaluates them and asserts that
-# the result equals what lib/inventory/load.ts returns for the same folder.
+# the result equals what lib/model/load.ts returns for the same folder.
 locals {
   # Written by `node terraform/tools/generate.mjs` from lib/*.ts; test/terraform fails when it is stale.
   generated = jsondecode(file("${path.module}/generated.json"))
@@ -16,7 +16,7 @@ locals {
   }
 
   # The fields Terraform uses, with the schema's defaults applied exactly as zod applies them
-  # (lib/inventory/schema.ts): region, k3sVersion, nodes[].role and gitops.mode are optional in a site file.
+  # (lib/model/schema.ts): region, k3sVersion, nodes[].role and gitops.mode are optional in a site file.
   sites = {
     for name, s in local.raw_sites : name => {
       name        = s.name

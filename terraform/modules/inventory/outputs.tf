@@ -29,26 +29,26 @@ output "sites" {
 }
 
 output "argocd_chart" {
-  description = "The argo-cd Helm chart pin (repository, chart, version) from lib/versions.ts HELM_CHARTS.argoCd."
+  description = "The argo-cd Helm chart pin (repository, chart, version) from lib/model/versions.ts HELM_CHARTS.argoCd."
   value       = local.generated.argoCdChart
 }
 
 output "platform" {
-  description = "Fleet-wide settings from lib/site.ts PLATFORM: repoURL and targetRevision Argo CD syncs, distPath of the rendered output."
+  description = "Fleet-wide settings from lib/model/site.ts PLATFORM: repoURL and targetRevision Argo CD syncs, distPath of the rendered output."
   value       = local.generated.platform
 }
 
 output "argocd_contract" {
-  description = "The contract with the rendered Argo CD objects (lib/argocd/contract.ts): namespace, projects, cluster-secret labels, Helm values for hub and pull-mode Argo CD, and the pull-mode root Application template."
+  description = "The contract with the rendered Argo CD objects (charts/gitops/contract.ts): namespace, projects, cluster-secret labels, Helm values for hub and pull-mode Argo CD, and the pull-mode root Application template."
   value       = local.generated.argocd
 }
 
 output "node_labels" {
-  description = "Label keys the charts place workloads by (lib/labels.ts, lib/ollama/chart-props.ts): site and memoryGiB."
+  description = "Label keys the charts place workloads by (lib/constructs/labels.ts, charts/ollama/props.ts): site and memoryGiB."
   value       = local.generated.nodeLabels
 }
 
 output "capacity_reserve" {
-  description = "The K3s/system reserve the capacity check assumes (lib/capacity.ts RESERVE): per role cpuMillicores and memoryMiB, plus evictionMemoryMiB. The K3s module configures the kubelet with the same figures."
+  description = "The K3s/system reserve the capacity check assumes (lib/model/capacity.ts RESERVE): per role cpuMillicores and memoryMiB, plus evictionMemoryMiB. The K3s module configures the kubelet with the same figures."
   value       = local.generated.capacityReserve
 }

@@ -33,7 +33,7 @@ locals {
     "write-kubeconfig-mode" = "0600"
   }
 
-  # The kubelet reserves what lib/capacity.ts assumes K3s and the OS use, so node allocatable equals the
+  # The kubelet reserves what lib/model/capacity.ts assumes K3s and the OS use, so node allocatable equals the
   # capacity the synth checked. eviction-hard replaces the kubelet's whole default set, so the other three
   # defaults are restated unchanged.
   kubelet_args = {

@@ -60,7 +60,7 @@ variable "node_labels" {
     site      = string
     memoryGiB = string
   })
-  description = "Label keys the charts place workloads by, from the inventory module's node_labels output (lib/labels.ts SITE_LABEL, lib/ollama/chart-props.ts NODE_MEMORY_GIB_LABEL)."
+  description = "Label keys the charts place workloads by, from the inventory module's node_labels output (lib/constructs/labels.ts SITE_LABEL, charts/ollama/props.ts NODE_MEMORY_GIB_LABEL)."
 
   validation {
     condition     = alltrue([for k in [var.node_labels.site, var.node_labels.memoryGiB] : can(regex("^([a-z0-9.-]+/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$", k))])
@@ -74,7 +74,7 @@ variable "capacity_reserve" {
     agent             = object({ cpuMillicores = number, memoryMiB = number })
     evictionMemoryMiB = number
   })
-  description = "CPU and memory the kubelet reserves for K3s and the OS per role, plus the hard-eviction threshold, from the inventory module's capacity_reserve output (lib/capacity.ts RESERVE). Node allocatable then equals what the capacity check assumed."
+  description = "CPU and memory the kubelet reserves for K3s and the OS per role, plus the hard-eviction threshold, from the inventory module's capacity_reserve output (lib/model/capacity.ts RESERVE). Node allocatable then equals what the capacity check assumed."
 
   validation {
     condition     = var.capacity_reserve.server.memoryMiB > 0 && var.capacity_reserve.agent.memoryMiB > 0 && var.capacity_reserve.evictionMemoryMiB > 0

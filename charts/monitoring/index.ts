@@ -1,0 +1,113 @@
+/**
+ * The monitoring layer: per site, kube-prometheus-stack (Prometheus, Alertmanager, operator,
+ * kube-state-metrics, node-exporter, optional Grafana), the OpenTelemetry Collector and, where some layer
+ * renders a probe, the blackbox exporter, as Helm releases (values.ts); and the chart (chart.ts) that renders
+ * every active layer's telemetry contribution. Its own contribution: node rules and the site overview.
+ */
+import { TelemetryContribution } from '../../lib/constructs/contribution';
+import { HelmRelease } from '../../lib/constructs/helm';
+import { defineLayer, SiteLayers } from '../../lib/constructs/layer';
+import { Exporter } from '../../lib/constructs/metrics';
+import { NamespaceSpec } from '../../lib/constructs/namespaces';
+import { ResolveContext } from '../../lib/constructs/layer';
+import { HELM_CHARTS } from '../../lib/model/versions';
+import { assertReceiver } from './alertmanager';
+import { MonitoringChart, MonitoringProps } from './chart';
+import { siteOverviewDashboard } from './dashboards';
+import { platformRules } from './rules';
+import { consumer, SIZES } from './sizing';
+import { MONITORING_NAMESPACE, NODE_EXPORTER_NAMESPACE, RELEASES } from './targets';
+import { blackboxExporterValues, kubePrometheusStackValues, otelCollectorValues, remoteWrite, tracesExporter } from './values';
+
+function port(url: string | undefined): number | undefined {
+  if (!url) return undefined;
+  const u = new URL(url);
+  return u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
+}
+
+/** Validates the layer's inventory section (receiver, remote write, traces) and decides its props. */
+export function resolveMonitoringProps(ctx: ResolveContext | Omit<ResolveContext, 'isActive'>): MonitoringProps | undefined {
+  const { site, file } = ctx;
+  const spec = site.layers.monitoring;
+  if (!spec.enabled) return undefined;
+  assertReceiver(spec, file);
+  remoteWrite(spec, file);
+  return { site, spec, file, remoteWritePort: port(spec.remoteWriteUrl), tracesPort: tracesExporter(spec, file).port };
+}
+
+export function monitoringNamespaces(): NamespaceSpec[] {
+  return [
+    { name: MONITORING_NAMESPACE, layer: 'monitoring', podSecurity: 'restricted', apiServerEgress: true },
+    {
+      name: NODE_EXPORTER_NAMESPACE,
+      layer: 'monitoring',
+      podSecurity: 'privileged',
+      podSecurityReason:
+        'node-exporter reads host metrics: it needs hostNetwork, hostPID and a read-only hostPath mount of /, which Pod Security baseline forbids; nothing else runs here',
+      apiServerEgress: false,
+    },
+  ];
+}
+
+/** The monitoring layer's own contribution: node rules, the site overview, the stack's exporters. */
+export function monitoringTelemetry(): TelemetryContribution {
+  return {
+    rules: [platformRules()],
+    dashboards: [siteOverviewDashboard],
+    exporters: [Exporter.Prometheus, Exporter.KubeStateMetrics, Exporter.Cadvisor, Exporter.NodeExporter],
+  };
+}
+
+/** The Helm releases of a site; `requests` feed the capacity check. */
+export function monitoringReleases(props: MonitoringProps, site: SiteLayers): HelmRelease[] {
+  const { site: facts, spec, file } = props;
+  const contributions = site.layers.map((l) => l.telemetry);
+  const workloadLayers = site.layers.filter((l) => l.telemetry.workloadAlerts).map((l) => l.name);
+  const prometheus = { ...SIZES.prometheusCpu, memoryMiB: spec.prometheusMemoryMiB };
+  const kps: HelmRelease = {
+    name: RELEASES.kubePrometheusStack,
+    chart: HELM_CHARTS.kubePrometheusStack,
+    namespace: MONITORING_NAMESPACE,
+    values: kubePrometheusStackValues(facts, file, workloadLayers),
+    // Installs the monitoring.coreos.com CRDs: before every layer that renders ServiceMonitors, Probes, rules.
+    syncWave: -5,
+    serverSideApply: true,
+    requests: [
+      consumer('kube-prometheus-stack/prometheus', [prometheus, SIZES.configReloader]),
+      consumer('kube-prometheus-stack/alertmanager', [SIZES.alertmanager, SIZES.configReloader]),
+      consumer('kube-prometheus-stack/operator', [SIZES.operator]),
+      consumer('kube-prometheus-stack/kube-state-metrics', [SIZES.kubeStateMetrics]),
+      consumer('kube-prometheus-stack/node-exporter', [SIZES.nodeExporter], facts.nodes.length),
+      ...(spec.grafana ? [consumer('kube-prometheus-stack/grafana', [SIZES.grafana, SIZES.grafanaSidecar, SIZES.grafanaSidecar])] : []),
+    ],
+  };
+  const otel: HelmRelease = {
+    name: RELEASES.otelCollector,
+    chart: HELM_CHARTS.otelCollector,
+    namespace: MONITORING_NAMESPACE,
+    values: otelCollectorValues(facts, file),
+    syncWave: -4,
+    requests: [consumer('otel-collector', [SIZES.otelCollector])],
+  };
+  const releases = [kps, otel];
+  if (contributions.some((c) => (c.probes ?? []).length > 0)) {
+    releases.push({
+      name: RELEASES.blackboxExporter,
+      chart: HELM_CHARTS.blackboxExporter,
+      namespace: MONITORING_NAMESPACE,
+      values: blackboxExporterValues(),
+      syncWave: -4,
+      requests: [consumer('prometheus-blackbox-exporter', [SIZES.blackbox])],
+    });
+  }
+  return releases;
+}
+
+export const monitoringLayer = defineLayer({
+  name: 'monitoring',
+  resolve: (ctx) => resolveMonitoringProps(ctx),
+  namespaces: () => monitoringNamespaces(),
+  telemetry: () => monitoringTelemetry(),
+  releases: (props, site) => monitoringReleases(props, site),
+  build: (scope, props, site) => new MonitoringChart(scope, 'monitoring', props, site, monitoringTelemetry().dashboards ?? []),
+});

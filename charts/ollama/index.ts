@@ -1,0 +1,28 @@
+/**
+ * The Ollama layer: an LLM server with pinned library models and custom models from Modelfiles (chart.ts,
+ * bootstrap.ts), resolved and sized in props.ts, with its blackbox probe, rules and dashboard (rules.ts,
+ * dashboard.ts). Off at a site that enables it without any model: nothing to serve, nothing to alert on.
+ */
+import { defineLayer } from '../../lib/constructs/layer';
+import { OLLAMA_PROBE_JOB } from '../../lib/constructs/telemetry';
+import { OLLAMA_PORT } from './bootstrap';
+import { OllamaChart } from './chart';
+import { ollamaDashboard } from './dashboard';
+import { DEFAULT_NAMESPACE, ollamaActive, resolveOllamaProps } from './props';
+import { ollamaRules } from './rules';
+
+export const ollamaLayer = defineLayer({
+  name: 'ollama',
+  // Without monitoring there is no Probe CRD and no blackbox exporter to probe from.
+  reads: ['monitoring'],
+  resolve: (ctx) => (ollamaActive(ctx) ? resolveOllamaProps(ctx, ctx.isActive('monitoring')) : undefined),
+  namespaces: () => [{ name: DEFAULT_NAMESPACE, layer: 'ollama', podSecurity: 'restricted' }],
+  telemetry: (props) => ({
+    rules: [ollamaRules()],
+    dashboards: [ollamaDashboard],
+    // Ollama has no /metrics: health comes from the blackbox probe the chart renders.
+    probes: props.monitored === false ? [] : [{ job: OLLAMA_PROBE_JOB, namespace: props.namespace ?? DEFAULT_NAMESPACE, port: OLLAMA_PORT }],
+    workloadAlerts: true,
+  }),
+  build: (scope, props) => new OllamaChart(scope, 'ollama', props),
+});

@@ -1,0 +1,154 @@
+/**
+ * The metric contract: which exporter emits which metric names. Which exporters run at a site is what the
+ * active layers declare (`TelemetryContribution.exporters`).
+ *
+ * Every PromQL expression the platform renders (PrometheusRules, Argo Rollouts AnalysisTemplates, Grafana
+ * dashboards) may only name metrics listed here for an exporter deployed at that site, or series recorded by
+ * a recording rule of the same site (test/monitoring/metric-contract.test.ts). A typo, or an alert on a series
+ * no deployed exporter emits (the seed's `ollama_*` alerts), fails the build instead of never firing.
+ *
+ * Sources, per exporter (names as exposed, histograms by their `_bucket`/`_sum`/`_count` series):
+ * - inference server: imported from server/src/metrics.ts, the module the server builds its prom-client
+ *   registry from (test/server checks every listed name on the live /metrics), so the two cannot drift;
+ * - Triton: "Metrics" page of the Triton Inference Server user guide (nv_inference_* counters, latency as
+ *   cumulative microsecond counters, no histogram);
+ * - blackbox exporter: prober/handler.go and prober/http.go of prometheus/blackbox_exporter;
+ * - kube-state-metrics: docs/metrics/ of kubernetes/kube-state-metrics v2 (only the families we use or chart);
+ * - cAdvisor (kubelet /metrics/cadvisor): container_* as scraped by kube-prometheus-stack's kubelet monitor;
+ * - node-exporter: the cpu, meminfo, filesystem, loadavg and uname collectors;
+ * - Argo CD application controller: argocd_app_info and friends (docs/operator-manual/metrics.md);
+ * - Prometheus itself: `up` and the synthetic `ALERTS`/`ALERTS_FOR_STATE` series of the rule manager.
+ */
+import { histogramSeries, INFERENCE_METRICS, PROCESS_METRIC_NAMES } from '../../server/src/metrics';
+
+/** An exporter whose metrics can appear at a site. */
+export enum Exporter {
+  /** The project's inference server (server/), `runtime: onnx`. */
+  InferenceServer = 'inference-server',
+  /** NVIDIA Triton, `runtime: triton`. */
+  Triton = 'triton',
+  BlackboxExporter = 'blackbox-exporter',
+  KubeStateMetrics = 'kube-state-metrics',
+  Cadvisor = 'cadvisor',
+  NodeExporter = 'node-exporter',
+  /** Argo CD application controller: at pull-mode sites, and at the hub for hub-mode sites. */
+  ArgoCd = 'argocd',
+  /** Series Prometheus synthesises itself (`up`, `ALERTS`). */
+  Prometheus = 'prometheus',
+}
+
+function inferenceServerMetrics(): string[] {
+  const out: string[] = [];
+  for (const m of Object.values(INFERENCE_METRICS)) {
+    if (m.type === 'histogram') out.push(...histogramSeries(m.name));
+    else out.push(m.name);
+  }
+  // prom-client's default metrics include one histogram (nodejs_gc_duration_seconds).
+  for (const name of PROCESS_METRIC_NAMES) {
+    if (name === 'nodejs_gc_duration_seconds') out.push(...histogramSeries(name));
+    else out.push(name);
+  }
+  return out;
+}
+
+/** Metric names per exporter, as they appear in PromQL. */
+export const METRIC_CATALOGUE: Readonly<Record<Exporter, readonly string[]>> = {
+  [Exporter.InferenceServer]: inferenceServerMetrics(),
+  [Exporter.Triton]: [
+    'nv_inference_request_success',
+    'nv_inference_request_failure',
+    'nv_inference_count',
+    'nv_inference_exec_count',
+    'nv_inference_request_duration_us',
+    'nv_inference_queue_duration_us',
+    'nv_inference_compute_input_duration_us',
+    'nv_inference_compute_infer_duration_us',
+    'nv_inference_compute_output_duration_us',
+    'nv_cpu_utilization',
+    'nv_cpu_memory_total_bytes',
+    'nv_cpu_memory_used_bytes',
+  ],
+  [Exporter.BlackboxExporter]: [
+    'probe_success',
+    'probe_duration_seconds',
+    'probe_dns_lookup_time_seconds',
+    'probe_ip_protocol',
+    'probe_ip_addr_hash',
+    'probe_http_status_code',
+    'probe_http_content_length',
+    'probe_http_uncompressed_body_length',
+    'probe_http_duration_seconds',
+    'probe_http_redirects',
+    'probe_http_ssl',
+    'probe_http_version',
+    'probe_failed_due_to_regex',
+    'probe_http_last_modified_timestamp_seconds',
+  ],
+  [Exporter.KubeStateMetrics]: [
+    'kube_node_info',
+    'kube_node_status_condition',
+    'kube_node_status_allocatable',
+    'kube_node_status_capacity',
+    'kube_node_spec_unschedulable',
+    'kube_pod_info',
+    'kube_pod_status_phase',
+    'kube_pod_status_ready',
+    'kube_pod_container_info',
+    'kube_pod_container_status_ready',
+    'kube_pod_container_status_restarts_total',
+    'kube_pod_container_status_waiting_reason',
+    'kube_pod_container_status_terminated_reason',
+    'kube_pod_container_status_last_terminated_reason',
+    'kube_pod_container_resource_requests',
+    'kube_pod_container_resource_limits',
+    'kube_deployment_status_replicas',
+    'kube_deployment_status_replicas_available',
+    'kube_deployment_spec_replicas',
+    'kube_statefulset_status_replicas_ready',
+    'kube_daemonset_status_number_ready',
+    'kube_persistentvolumeclaim_status_phase',
+    'kube_namespace_status_phase',
+  ],
+  [Exporter.Cadvisor]: [
+    'container_cpu_usage_seconds_total',
+    'container_memory_working_set_bytes',
+    'container_memory_rss',
+    'container_memory_cache',
+    'container_oom_events_total',
+    'container_network_receive_bytes_total',
+    'container_network_transmit_bytes_total',
+    'container_fs_usage_bytes',
+  ],
+  [Exporter.NodeExporter]: [
+    'node_cpu_seconds_total',
+    'node_memory_MemTotal_bytes',
+    'node_memory_MemAvailable_bytes',
+    'node_memory_MemFree_bytes',
+    'node_memory_Buffers_bytes',
+    'node_memory_Cached_bytes',
+    'node_filesystem_size_bytes',
+    'node_filesystem_avail_bytes',
+    'node_filesystem_readonly',
+    'node_load1',
+    'node_load5',
+    'node_load15',
+    'node_uname_info',
+    'node_boot_time_seconds',
+    'node_network_receive_bytes_total',
+    'node_network_transmit_bytes_total',
+    'node_hwmon_temp_celsius',
+    'node_thermal_zone_temp',
+  ],
+  [Exporter.ArgoCd]: ['argocd_app_info', 'argocd_app_sync_total', 'argocd_app_reconcile_count', 'argocd_app_reconcile_bucket', 'argocd_app_reconcile_sum'],
+  [Exporter.Prometheus]: ['up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'ALERTS', 'ALERTS_FOR_STATE'],
+};
+
+/** Every metric name the given exporters emit. */
+export function metricsOf(exporters: readonly Exporter[]): Set<string> {
+  return new Set(exporters.flatMap((e) => METRIC_CATALOGUE[e]));
+}
+
+/** The exporter that emits a metric, for error messages (`undefined`: nobody). */
+export function exporterOf(metric: string): Exporter | undefined {
+  return (Object.keys(METRIC_CATALOGUE) as Exporter[]).find((e) => METRIC_CATALOGUE[e].includes(metric));
+}

@@ -1,0 +1,12 @@
+/**
+ * The layer registry, in rendering order: the only module that knows every layer. Adding a layer = one folder
+ * under charts/ plus one line here (README "How to add a layer").
+ */
+import { baselineLayer } from '../../charts/baseline';
+import { gitopsLayer } from '../../charts/gitops';
+import { inferenceLayer } from '../../charts/inference';
+import { monitoringLayer } from '../../charts/monitoring';
+import { ollamaLayer } from '../../charts/ollama';
+import { LayerDefinition } from '../constructs/layer';
+
+export const LAYERS: readonly LayerDefinition[] = [baselineLayer, inferenceLayer, ollamaLayer, monitoringLayer, gitopsLayer];
