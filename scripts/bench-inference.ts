@@ -15,7 +15,7 @@ import { Agent, request } from 'node:http';
 import { arch, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { loadOnnxModels } from '../lib/model/onnx';
+import { loadOnnxModels } from '@edge-ai/inference-contract';
 import { InferenceServer } from '../server/src/server';
 import { sessionOptions } from '../server/src/models';
 

@@ -2,6 +2,7 @@
 // so `npm run synth` starts in milliseconds instead of waiting for tsc. Dependencies stay external.
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
+import { externalExceptWorkspace } from '../server/build.cjs';
 
 const entries = {
   main: 'main.ts',
@@ -22,7 +23,7 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  packages: 'external',
+  plugins: [externalExceptWorkspace],
   sourcemap: 'linked',
   logLevel: 'warning',
 });

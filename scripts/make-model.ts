@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { onnx } from 'onnx-proto';
-import { loadOnnxModels, ModelMetadata, modelMetadataJsonSchema } from '../lib/model/onnx';
+import { loadOnnxModels, ModelMetadata, modelMetadataJsonSchema } from '@edge-ai/inference-contract';
 
 export const MODEL_NAME = 'bearing-anomaly';
 export const MODEL_VERSION = '1.0.0';

@@ -14,7 +14,7 @@
  * load, or "the new pods are being scraped at all") fail on missing data instead, so a canary that is not
  * observed at all can never pass by silence.
  */
-import { INFERENCE_METRICS } from '../../server/src/metrics';
+import { INFERENCE_METRICS } from '@edge-ai/inference-contract';
 import { SloSpec } from './props';
 import { TRITON_METRICS } from './triton';
 

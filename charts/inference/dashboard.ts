@@ -1,7 +1,7 @@
 /** The inference dashboard: request rate, error ratio, latency, accuracy and restarts per model. */
 import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { DashboardContribution, dashboardBase, DashboardScope, Layout } from '../../lib/constructs/dashboard';
-import { INFERENCE_METRICS } from '../../server/src/metrics';
+import { INFERENCE_METRICS } from '@edge-ai/inference-contract';
 import { INFERENCE_NAMESPACE } from './names';
 import { RECORDED } from './rules';
 

@@ -12,7 +12,7 @@
  * histogram (only cumulative microsecond counters), so the latency SLO is watched through the mean latency
  * and there is no latency burn-rate alert, and Triton emits no accuracy gauge.
  */
-import { INFERENCE_METRICS } from '../../server/src/metrics';
+import { INFERENCE_METRICS } from '@edge-ai/inference-contract';
 import { InputError } from '../../lib/model/errors';
 import { AlertSpec, RecordingSpec, RuleGroupSpec } from '../../lib/constructs/telemetry';
 import { BurnRateWindow, sloWindows, THRESHOLDS } from '../../lib/constructs/thresholds';
@@ -75,7 +75,7 @@ export function latencyBucket(objective: number, file: string): number {
       index < 0
         ? 'is not a bucket boundary of the inference server\'s latency histogram, so no SLI can count the requests faster than it'
         : 'is the largest histogram bucket, so a p95 above it cannot be measured',
-      `use one of ${buckets.slice(0, -1).join(', ')} (server/src/metrics.ts inference_duration_seconds buckets)`,
+      `use one of ${buckets.slice(0, -1).join(', ')} (packages/inference-contract/src/metrics.ts inference_duration_seconds buckets)`,
     );
   }
   return index;

@@ -4,7 +4,7 @@
  * same Rollout/Service/HPA/PDB/NetworkPolicy around either.
  */
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
-import { DEFAULT_MODEL_REPOSITORY, HEALTH_PATHS, METRICS_PATH, SERVER_PORT } from '../../server/src/contract';
+import { DEFAULT_MODEL_REPOSITORY, HEALTH_PATHS, METRICS_PATH, SERVER_PORT } from '@edge-ai/inference-contract';
 import { OTEL_COLLECTOR_ENDPOINT } from '../../lib/constructs/telemetry';
 import { imageName } from '../../lib/model/versions';
 import { HttpProbeSpec, MainContainerSpec } from '../../lib/constructs/workload';

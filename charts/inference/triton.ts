@@ -6,7 +6,7 @@
  * Triton's model repository layout (docs/user_guide/model_repository.md): `<repository>/<model>/config.pbtxt`
  * and `<repository>/<model>/<version>/model.onnx`, where `<version>` is a positive integer directory.
  */
-import { KServeDatatype, TensorSpec } from '../../lib/model/onnx';
+import { KServeDatatype, TensorSpec } from '@edge-ai/inference-contract';
 
 /**
  * Triton model versions are integer directories; model.json carries a semantic version instead. Every site
@@ -63,7 +63,7 @@ export interface TritonModelSignature {
 export interface TritonConfigOptions {
   /**
    * Largest batch Triton may form. Every tensor of the catalogue has the batch dimension first (shape[0] = -1,
-   * enforced by lib/model/onnx.ts), which is exactly Triton's batching contract.
+   * enforced by packages/inference-contract/src/model-folder.ts), which is exactly Triton's batching contract.
    * @default 64
    */
   readonly maxBatchSize?: number;

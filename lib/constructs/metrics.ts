@@ -8,7 +8,7 @@
  * no deployed exporter emits (the seed's `ollama_*` alerts), fails the build instead of never firing.
  *
  * Sources, per exporter (names as exposed, histograms by their `_bucket`/`_sum`/`_count` series):
- * - inference server: imported from server/src/metrics.ts, the module the server builds its prom-client
+ * - inference server: imported from packages/inference-contract/src/metrics.ts, the module the server builds its prom-client
  *   registry from (test/server checks every listed name on the live /metrics), so the two cannot drift;
  * - Triton: "Metrics" page of the Triton Inference Server user guide (nv_inference_* counters, latency as
  *   cumulative microsecond counters, no histogram);
@@ -19,7 +19,7 @@
  * - Argo CD application controller: argocd_app_info and friends (docs/operator-manual/metrics.md);
  * - Prometheus itself: `up` and the synthetic `ALERTS`/`ALERTS_FOR_STATE` series of the rule manager.
  */
-import { histogramSeries, INFERENCE_METRICS, PROCESS_METRIC_NAMES } from '../../server/src/metrics';
+import { histogramSeries, INFERENCE_METRICS, PROCESS_METRIC_NAMES } from '@edge-ai/inference-contract';
 
 /** An exporter whose metrics can appear at a site. */
 export enum Exporter {

@@ -1,6 +1,6 @@
 /**
  * The inference model catalogue as the charts need it: every model of `models/onnx/` (validated by
- * lib/model/onnx.ts) plus the exact text of its metadata and eval set, because the chart ships all three
+ * packages/inference-contract/src/model-folder.ts) plus the exact text of its metadata and eval set, because the chart ships all three
  * files to the edge in a ConfigMap (docs/decisions/0006-model-delivery.md) and a chart may not read files.
  *
  * `loadInferenceModels` is the only function here that touches the file system; lib/model/catalog.ts calls it once
@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { CONFIGMAP_MODEL_LIMIT_BYTES, loadOnnxModels, METADATA_FILE, MODEL_FILE, OnnxModel } from './onnx';
+import { CONFIGMAP_MODEL_LIMIT_BYTES, loadOnnxModels, METADATA_FILE, MODEL_FILE, OnnxModel } from '@edge-ai/inference-contract';
 
 export { CONFIGMAP_MODEL_LIMIT_BYTES, METADATA_FILE, MODEL_FILE };
 

@@ -3,7 +3,7 @@
  * defaults). Every invalid value stops the server at start with a message naming the variable, the value
  * and the accepted range, rather than running with a silently substituted default.
  */
-import { SERVER_ENV } from './contract';
+import { SERVER_ENV } from '@edge-ai/inference-contract';
 import { LOG_LEVELS, LogLevel } from './log';
 
 export interface ServerConfig {

@@ -3,7 +3,7 @@
  * global one) so tests and the benchmark can run several servers in one process without collisions.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { INFERENCE_METRICS } from './metrics';
+import { INFERENCE_METRICS } from '@edge-ai/inference-contract';
 
 /** Label value under which requests for unknown models are counted (bounded cardinality). */
 export const UNKNOWN_MODEL = '_unknown';

@@ -5,7 +5,7 @@
  * They are checked against each other at load time so a mismatch fails the Pod's start, not a request.
  */
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { KServeDatatype, loadEvalSet, loadOnnxModels, OnnxModel, TensorSpec } from '../../lib/model/onnx';
+import { KServeDatatype, loadEvalSet, loadOnnxModels, OnnxModel, TensorSpec } from '@edge-ai/inference-contract';
 
 /** KServe datatype ↔ onnxruntime tensor type for the datatypes this server accepts. */
 export const ORT_TYPES = {

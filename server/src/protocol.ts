@@ -8,7 +8,7 @@
  */
 import { Tensor } from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
-import { OnnxModel, TensorSpec } from '../../lib/model/onnx';
+import { OnnxModel, TensorSpec } from '@edge-ai/inference-contract';
 import { isSupportedDatatype, ORT_TYPES, SupportedDatatype } from './models';
 
 export class HttpError extends Error {

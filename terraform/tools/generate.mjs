@@ -12,6 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { externalExceptWorkspace } from '../../server/build.cjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const target = join(root, 'terraform', 'modules', 'inventory', 'generated.json');
@@ -33,7 +34,7 @@ async function loadTypeScript() {
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    packages: 'external',
+    plugins: [externalExceptWorkspace],
     write: false,
     logLevel: 'error',
   });

@@ -6,7 +6,7 @@ import { parser } from '@prometheus-io/lezer-promql';
 import { ANALYSIS_TIMING, formatThreshold, maxErrorRatio, POD_TEMPLATE_HASH_ARG, POD_TEMPLATE_HASH_SERIES_LABEL } from '../../charts/inference/analysis';
 import { TRITON_METRICS } from '../../charts/inference/triton';
 import { PROMETHEUS_URL } from '../../lib/constructs/telemetry';
-import { histogramSeries, INFERENCE_METRICS, METRIC_NAMES } from '../../server/src/metrics';
+import { histogramSeries, INFERENCE_METRICS, METRIC_NAMES } from '@edge-ai/inference-contract';
 import { findResource, K8sObject } from '../helpers';
 import { inferenceObjects } from './sites';
 

@@ -6,7 +6,7 @@
 import { metricsOf, Exporter, exporterOf, METRIC_CATALOGUE } from '../../lib/constructs/metrics';
 import { hubExporters, siteExporters as exportersAt } from '../../tools/monitoring/artifacts';
 import { checkMetricContract, collectExpressions, dashboardExpressions, parsePromql, substituteGrafanaVariables } from '../../tools/monitoring/promql';
-import { INFERENCE_METRICS, METRIC_NAMES } from '../../server/src/metrics';
+import { INFERENCE_METRICS, METRIC_NAMES } from '@edge-ai/inference-contract';
 import { Site } from '../../lib/model/schema';
 import { buildSite, K8sObject, repoCatalog, siteFromYaml } from '../helpers';
 
@@ -51,7 +51,7 @@ describe('PromQL parsing', () => {
 });
 
 describe('metric catalogue', () => {
-  it('takes the inference server metrics from server/src/metrics.ts, histograms as _bucket/_sum/_count', () => {
+  it('takes the inference server metrics from packages/inference-contract/src/metrics.ts, histograms as _bucket/_sum/_count', () => {
     const server = METRIC_CATALOGUE[Exporter.InferenceServer];
     for (const name of METRIC_NAMES) {
       if (name === INFERENCE_METRICS.duration.name || name === 'nodejs_gc_duration_seconds') {

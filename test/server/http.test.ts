@@ -5,7 +5,7 @@
  */
 import { rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
-import { METRIC_NAMES, histogramSeries, INFERENCE_METRICS } from '../../server/src/metrics';
+import { METRIC_NAMES, histogramSeries, INFERENCE_METRICS } from '@edge-ai/inference-contract';
 import { InferenceServer } from '../../server/src/server';
 import { captureLogger, cleanTempDirs, http, inferBody, inferUrl, parsePrometheusText, postJson, sampleRepository, startServer } from './helpers';
 

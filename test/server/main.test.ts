@@ -9,22 +9,14 @@ import { createServer, request as httpRequest, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { build, stop } from 'esbuild';
+import { serverBuildOptions } from '../../server/build.cjs';
 import { cleanTempDirs, http, inferBody, MODELS_DIR, REPO_ROOT, sampleRepository, tempDir } from './helpers';
 
 let bundle: string;
 
 beforeAll(async () => {
   bundle = join(tempDir('inference-main-'), 'main.js');
-  await build({
-    entryPoints: [join(REPO_ROOT, 'server/src/main.ts')],
-    outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    packages: 'external',
-    logLevel: 'warning',
-  });
+  await build({ ...serverBuildOptions, outfile: bundle, sourcemap: false });
   // esbuild keeps a service process alive for later builds; stop it so the Jest worker can exit.
   await stop();
 });

@@ -1,9 +1,9 @@
-/** lib/model/onnx.ts: the catalogue loader and its model.json / eval set validation, one fixture per rule. */
+/** packages/inference-contract/src/model-folder.ts: the catalogue loader and its model.json / eval set validation, one fixture per rule. */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { InputError } from '../../lib/model/errors';
-import { CONFIGMAP_MODEL_LIMIT_BYTES, loadOnnxModels, modelMetadataJsonSchema, parseModelMetadata } from '../../lib/model/onnx';
+import { CONFIGMAP_MODEL_LIMIT_BYTES, loadOnnxModels, modelMetadataJsonSchema, parseModelMetadata } from '@edge-ai/inference-contract';
 import { cleanTempDirs, MODELS_DIR, SAMPLE, sampleRepository } from './helpers';
 
 afterAll(cleanTempDirs);

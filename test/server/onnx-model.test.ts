@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { onnx } from 'onnx-proto';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { loadEvalSet, loadOnnxModels, OnnxModel } from '../../lib/model/onnx';
+import { loadEvalSet, loadOnnxModels, OnnxModel } from '@edge-ai/inference-contract';
 import { contractMismatches, evaluate, sessionOptions } from '../../server/src/models';
 import { forward, MlpParameters } from '../../scripts/make-model';
 import { MODELS_DIR } from './helpers';

@@ -4,7 +4,7 @@
  * @jest-environment ./test/server/ort-environment.ts
  */
 import { Tensor } from 'onnxruntime-node';
-import { loadOnnxModels, OnnxModel } from '../../lib/model/onnx';
+import { loadOnnxModels, OnnxModel } from '@edge-ai/inference-contract';
 import { configFromEnv } from '../../server/src/config';
 import { encodeInferResponse, HttpError, modelMetadata, parseInferRequest } from '../../server/src/protocol';
 import { tracingRequested } from '../../server/src/tracing';

@@ -2,10 +2,6 @@
  * What a Kubernetes manifest needs to know about the inference server: port, probe paths, environment
  * variables and their defaults. No runtime imports, so charts can import it without pulling server code.
  */
-import { METRICS_PATH } from './metrics';
-
-export { METRICS_PATH };
-
 /** Container port of the HTTP API (KServe v2 REST) and of /metrics. */
 export const SERVER_PORT = 8080;
 

@@ -119,5 +119,5 @@ export function histogramSeries(name: string): readonly [string, string, string]
   return [`${name}_bucket`, `${name}_sum`, `${name}_count`];
 }
 
-/** Where the server exposes metrics: on the API port (server/src/contract.ts SERVER_PORT), not a separate one. */
+/** Where the server exposes metrics: on the API port (packages/inference-contract/src/http.ts SERVER_PORT), not a separate one. */
 export const METRICS_PATH = '/metrics';

@@ -6,7 +6,7 @@
  *   eval.json   a labelled evaluation set the inference server scores the model on at load time.
  *
  * Used by two consumers with different needs, so this module depends only on `node:` built-ins, zod and
- * lib/model/errors (no YAML, no cdk8s): the charts (which deliver the bytes in a ConfigMap, hence `base64`) and
+ * ./errors (no YAML, no cdk8s): the charts (which deliver the bytes in a ConfigMap, hence `base64`) and
  * the inference server in server/ (which bundles this file into its image).
  */
 import { createHash } from 'node:crypto';
