@@ -6,7 +6,7 @@
 import { Chart } from 'cdk8s';
 import * as yaml from 'js-yaml';
 import { chartLabels, selectorLabels } from '../../lib/constructs/labels';
-import { defineLayer } from '../../lib/constructs/layer';
+import { defineLayer, LayerDefinition } from '../../lib/constructs/layer';
 import { HardenedDeployment } from '../../lib/constructs/workload';
 import { HELM_CHARTS } from '../../lib/model/versions';
 import { LAYERS } from '../../lib/synth/registry';
@@ -86,7 +86,7 @@ const visionLayer = defineLayer({
 /** The one registry line: the new layer goes before monitoring (which renders the layers' telemetry). */
 const REGISTRY = [...LAYERS.slice(0, LAYERS.findIndex((l) => l.name === 'monitoring')), visionLayer, ...LAYERS.slice(LAYERS.findIndex((l) => l.name === 'monitoring'))];
 
-function render(siteName: string, layers = REGISTRY) {
+function render(siteName: string, layers: readonly LayerDefinition[] = REGISTRY) {
   const site = sampleSite(siteName);
   const rendered = renderSite({ site, file: `sites/${site.name}.yaml`, catalog: repoCatalog() }, layers);
   const files = new Map(rendered.files.map((f) => [f.path.split('/').pop()!.replace(/\.k8s\.yaml$/, ''), yaml.loadAll(f.content).filter(Boolean) as K8sObject[]]));
