@@ -54,7 +54,7 @@ export const LAYER_SYNC_OPTIONS = [
 ] as const;
 
 /** HPAs own `spec.replicas` of the Deployments and Rollouts they scale; Git must not reset it on every sync. */
-export const HPA_REPLICAS_IGNORE_DIFFERENCES = [
+const HPA_REPLICAS_IGNORE_DIFFERENCES = [
   { group: 'apps', kind: 'Deployment', jsonPointers: ['/spec/replicas'] },
   { group: 'argoproj.io', kind: 'Rollout', jsonPointers: ['/spec/replicas'] },
 ] as const;
@@ -63,7 +63,7 @@ export const HPA_REPLICAS_IGNORE_DIFFERENCES = [
  * Webhook configurations of Helm charts (the Prometheus Operator admission webhook) get their `caBundle`
  * patched in by a certificate Job after install; without this every sync would undo it.
  */
-export const WEBHOOK_CA_IGNORE_DIFFERENCES = [
+const WEBHOOK_CA_IGNORE_DIFFERENCES = [
   { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] },
   { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] },
 ] as const;
@@ -103,7 +103,7 @@ export interface LayerApplicationProps {
 }
 
 /** The labels every layer Application carries; RollingSync steps select on ring and layer. */
-export function layerApplicationLabels(props: Pick<LayerApplicationProps, 'name' | 'site' | 'layer' | 'ring'>): Record<string, string> {
+function layerApplicationLabels(props: Pick<LayerApplicationProps, 'name' | 'site' | 'layer' | 'ring'>): Record<string, string> {
   return {
     'app.kubernetes.io/name': props.name,
     'app.kubernetes.io/part-of': PART_OF,
@@ -115,7 +115,7 @@ export function layerApplicationLabels(props: Pick<LayerApplicationProps, 'name'
 }
 
 /** The sync policy of every directory-sourced Application (layers, the per-site gitops Application, roots). */
-export function directorySyncPolicy(): SyncPolicy {
+function directorySyncPolicy(): SyncPolicy {
   return {
     // prune + selfHeal: Git is the truth. allowEmpty stays false: an empty render never deletes a whole layer.
     // Under RollingSync the ApplicationSet controller switches `automated` off and syncs itself, taking the
@@ -164,7 +164,7 @@ export interface HelmApplicationProps {
 }
 
 /** Application name of a Helm release at a site. */
-export function helmApplicationName(site: string, release: string): string {
+function helmApplicationName(site: string, release: string): string {
   return `${site}-${release}`;
 }
 

@@ -63,7 +63,7 @@ function gitFilesGenerator(platform: PlatformSettings, dir: string): Record<stri
 }
 
 /** Ring steps in ascending ring order; within a ring, the baseline layer (namespaces) before the other layers. */
-export function layerRolloutSteps(rings: readonly number[]): RollingSyncStep[] {
+function layerRolloutSteps(rings: readonly number[]): RollingSyncStep[] {
   return sortedRings(rings).flatMap((ring) => [
     {
       matchExpressions: [
@@ -83,7 +83,7 @@ export function layerRolloutSteps(rings: readonly number[]): RollingSyncStep[] {
 }
 
 /** Ring steps in ascending ring order (one Application per site). */
-export function siteRolloutSteps(rings: readonly number[]): RollingSyncStep[] {
+function siteRolloutSteps(rings: readonly number[]): RollingSyncStep[] {
   return sortedRings(rings).map((ring) => ({
     matchExpressions: [{ key: RING_LABEL, operator: 'In', values: [String(ring)] }],
     maxUpdate: maxUpdateForRing(ring),

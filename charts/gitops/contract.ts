@@ -66,7 +66,7 @@ export function clusterSecretData(site: Site): { readonly name: string; readonly
  * parent Application does not wait for a child's sync wave to become healthy. Pull-mode sites need it so the
  * root Application creates the Helm controllers (negative waves) before the layers that use their CRDs.
  */
-export const APPLICATION_HEALTH_LUA = [
+const APPLICATION_HEALTH_LUA = [
   'hs = {}',
   'hs.status = "Progressing"',
   'hs.message = ""',

@@ -26,7 +26,7 @@ export interface GitopsProps {
  * left enabled (charts/gitops/contract.ts PULL_ARGOCD_HELM_VALUES). The hub's `argocd` namespace is not a site
  * namespace: hub-mode sites declare none.
  */
-export function argoCdNamespace(): NamespaceSpec {
+function argoCdNamespace(): NamespaceSpec {
   return { name: ARGOCD_NAMESPACE, layer: GITOPS_LAYER, podSecurity: 'restricted', apiServerEgress: true };
 }
 

@@ -21,7 +21,7 @@ import { BASELINE_SYNC_WAVE } from './application';
 import { ARGOCD_NAMESPACE, PULL_ARGOCD_COMPONENTS } from './contract';
 
 /** HTTPS: Git over https:// and Helm repositories (the platform's repoURL and every HELM_CHARTS entry). */
-export const GIT_HTTPS_PORT = 443;
+const GIT_HTTPS_PORT = 443;
 /** Before the baseline layer's Application (its default-deny) within the root's sync. */
 export const ARGOCD_NETWORK_POLICY_SYNC_WAVE = BASELINE_SYNC_WAVE - 10;
 
@@ -31,7 +31,7 @@ const pods = (labels: Readonly<Record<string, string>>): k8s.NetworkPolicyPeer =
 const { controller, repoServer, redis } = PULL_ARGOCD_COMPONENTS;
 
 /** Name and spec of every policy, in a stable order (exported for tests). */
-export function argoCdNetworkPolicySpecs(): { readonly name: string; readonly spec: k8s.NetworkPolicySpec }[] {
+function argoCdNetworkPolicySpecs(): { readonly name: string; readonly spec: k8s.NetworkPolicySpec }[] {
   return [
     {
       name: 'argocd-repo-server',

@@ -51,7 +51,7 @@ export const CLUSTER_SCOPED_KINDS: readonly (ClusterResource & { readonly why: s
 ];
 
 /** The Namespaces the layers own, by name, plus the other allowed cluster-scoped kinds. */
-export function clusterResourceWhitelist(namespaces: readonly string[]): ClusterResource[] {
+function clusterResourceWhitelist(namespaces: readonly string[]): ClusterResource[] {
   return [
     ...[...new Set(namespaces)].sort().map((name) => ({ group: '', kind: 'Namespace', name })),
     ...CLUSTER_SCOPED_KINDS.map(({ group, kind }) => ({ group, kind })),
@@ -59,7 +59,7 @@ export function clusterResourceWhitelist(namespaces: readonly string[]): Cluster
 }
 
 /** This repository plus every Helm repository a pinned chart comes from (lib/model/versions.ts). */
-export function sourceRepos(repoURL: string): string[] {
+function sourceRepos(repoURL: string): string[] {
   const helm = [...new Set(Object.values(HELM_CHARTS).map((c) => c.repoURL))].sort();
   return [repoURL, ...helm];
 }
@@ -72,7 +72,7 @@ export type InventoryWindow = Site['gitops']['syncWindows'][number];
  * Argo CD matches `clusters` against the destination name or server). Sites with the same window share one
  * entry, so the list grows by a cluster name per site, not by a window per site.
  */
-export function hubSyncWindows(sites: readonly Site[]): SyncWindow[] {
+function hubSyncWindows(sites: readonly Site[]): SyncWindow[] {
   const groups = new Map<string, { window: InventoryWindow; clusters: string[] }>();
   for (const site of sites) {
     for (const w of site.gitops.syncWindows) {
@@ -89,7 +89,7 @@ export function hubSyncWindows(sites: readonly Site[]): SyncWindow[] {
 }
 
 /** The windows of one pull-mode site, for its own project (every Application in it is the site's). */
-export function siteSyncWindows(site: Site): SyncWindow[] {
+function siteSyncWindows(site: Site): SyncWindow[] {
   return site.gitops.syncWindows.map((w) => ({ ...windowFields(w), applications: ['*'] }));
 }
 

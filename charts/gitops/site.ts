@@ -71,7 +71,7 @@ function checkReleases(site: Site, layers: readonly SiteLayer[]): void {
  * Namespace an Application of the layer names as its destination. Every rendered object states its own
  * namespace, so this only has to be a permitted one: the layer's first namespace, else the site's first.
  */
-export function layerDestinationNamespace(layer: SiteLayer, all: readonly SiteLayer[]): string {
+function layerDestinationNamespace(layer: SiteLayer, all: readonly SiteLayer[]): string {
   return layer.namespaces[0] ?? all.flatMap((l) => l.namespaces)[0] ?? 'default';
 }
 

@@ -49,7 +49,7 @@ export interface AnalysisMetricSpec {
 }
 
 /** Label matchers selecting the series of the ReplicaSet under test. */
-export function newPodsSelector(namespace: string): string {
+function newPodsSelector(namespace: string): string {
   return `namespace="${namespace}", ${POD_TEMPLATE_HASH_SERIES_LABEL}="{{args.${POD_TEMPLATE_HASH_ARG}}}"`;
 }
 

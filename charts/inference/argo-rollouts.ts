@@ -21,7 +21,7 @@ import { HELM_CHARTS } from '../../lib/model/versions';
 import { ARGO_ROLLOUTS_NAMESPACE } from './names';
 
 /** Release name; the chart's fullname (and the controller Deployment) is then `argo-rollouts`. */
-export const ARGO_ROLLOUTS_RELEASE = 'argo-rollouts';
+const ARGO_ROLLOUTS_RELEASE = 'argo-rollouts';
 /** The controller's metrics port (chart value controller.containerPorts.metrics, default 8090). */
 export const ARGO_ROLLOUTS_METRICS_PORT = 8090;
 
@@ -32,7 +32,7 @@ export const ARGO_ROLLOUTS_METRICS_PORT = 8090;
 export const ARGO_ROLLOUTS_RESOURCES = { cpuMillicores: 50, cpuLimitMillicores: 500, memoryMiB: 192 } as const;
 
 /** Sync wave -5: the CRDs must exist before wave 0 applies the Rollout and AnalysisTemplate. */
-export const ARGO_ROLLOUTS_SYNC_WAVE = -5;
+const ARGO_ROLLOUTS_SYNC_WAVE = -5;
 
 export function argoRolloutsRelease(monitoring: boolean): HelmRelease {
   const r = ARGO_ROLLOUTS_RESOURCES;

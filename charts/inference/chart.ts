@@ -63,7 +63,7 @@ export const PRUNE_LAST = { 'argocd.argoproj.io/sync-options': 'PruneLast=true' 
  */
 export const CANARY_BAKE_WITHOUT_ANALYSIS = '5m';
 /** A rollout that makes no progress for this long is aborted and rolled back without a human. */
-export const PROGRESS_DEADLINE_SECONDS = 600;
+const PROGRESS_DEADLINE_SECONDS = 600;
 
 export type InferenceChartProps = InferenceLayerProps;
 

@@ -9,7 +9,8 @@ import { SiteContext, siteArchitectures } from '../../lib/model/site';
 import { IMAGES, ImageRef } from '../../lib/model/versions';
 import { ContainerResources } from '../../lib/constructs/workload';
 import { latencyBucket } from './rules';
-import { CONFIGMAP_MODEL_LIMIT_BYTES, CONFIGMAP_TOTAL_LIMIT_BYTES, InferenceModel } from '../../lib/model/inference-models';
+import { CONFIGMAP_MODEL_LIMIT_BYTES } from '@edge-ai/inference-contract';
+import { CONFIGMAP_TOTAL_LIMIT_BYTES, InferenceModel } from '../../lib/model/inference-models';
 
 /** The serving runtime (inventory `layers.inference.runtime`). */
 export enum InferenceRuntime {
@@ -28,12 +29,12 @@ export enum RolloutStrategy {
 export type SloSpec = InferenceSpec['slo'];
 
 /** The ADR every model-delivery error points at. */
-export const MODEL_DELIVERY_ADR = 'docs/decisions/0006-model-delivery.md';
+const MODEL_DELIVERY_ADR = 'docs/decisions/0006-model-delivery.md';
 
 /**
  * Model names become pod volume names `model-<name>`, which are DNS labels of at most 63 characters.
  */
-export const MAX_MODEL_NAME_LENGTH = 63 - 'model-'.length;
+const MAX_MODEL_NAME_LENGTH = 63 - 'model-'.length;
 
 export interface InferenceLayerProps {
   /** Site name (OpenTelemetry resource attribute). */
@@ -74,7 +75,7 @@ function formatKiB(bytes: number): string {
 }
 
 /** Bytes one model occupies in its ConfigMap: binaryData counts base64-encoded. */
-export function configMapBytes(model: InferenceModel, extraFiles: Readonly<Record<string, string>> = {}): number {
+function configMapBytes(model: InferenceModel, extraFiles: Readonly<Record<string, string>> = {}): number {
   const text = [model.metadataJson, model.evalSetJson, ...Object.values(extraFiles)];
   return model.base64.length + text.reduce((n, t) => n + Buffer.byteLength(t, 'utf8'), 0);
 }

@@ -4,26 +4,26 @@
  * same Rollout/Service/HPA/PDB/NetworkPolicy around either.
  */
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
-import { DEFAULT_MODEL_REPOSITORY, HEALTH_PATHS, METRICS_PATH, SERVER_PORT } from '@edge-ai/inference-contract';
+import { DEFAULT_MODEL_REPOSITORY, HEALTH_PATHS, METRICS_PATH, MODEL_FILE, SERVER_PORT } from '@edge-ai/inference-contract';
 import { OTEL_COLLECTOR_ENDPOINT } from '../../lib/constructs/telemetry';
 import { imageName } from '../../lib/model/versions';
 import { HttpProbeSpec, MainContainerSpec } from '../../lib/constructs/workload';
 import { AnalysisMetricSpec, onnxServerAnalysis, tritonAnalysis } from './analysis';
-import { deliveredFilesSha256, InferenceModel, MODEL_FILE } from '../../lib/model/inference-models';
+import { deliveredFilesSha256, InferenceModel } from '../../lib/model/inference-models';
 import { INFERENCE_NAMESPACE, WORKLOAD_NAME } from './names';
 import { InferenceLayerProps, InferenceRuntime, runtimeImage } from './props';
 import { TRITON_MODEL_VERSION, TRITON_PORTS, tritonModelConfig } from './triton';
 
 /** Where models are mounted (the server's default MODEL_REPOSITORY; Triton gets it as a flag). */
-export const MODEL_REPOSITORY = DEFAULT_MODEL_REPOSITORY;
+const MODEL_REPOSITORY = DEFAULT_MODEL_REPOSITORY;
 /** Both images run as uid 1000: the server's Dockerfile user, Triton's `triton-server` user. */
 export const RUNTIME_UID = 1000;
 /** Writable scratch space (the root filesystem is read-only). */
 export const TMP_VOLUME = 'tmp';
 /** Seconds a terminating pod keeps serving before SIGTERM (see MainContainerSpec.preStopSleepSeconds). */
-export const PRE_STOP_SLEEP_SECONDS = 5;
+const PRE_STOP_SLEEP_SECONDS = 5;
 /** Name of the generated Triton model configuration inside the model ConfigMap. */
-export const TRITON_CONFIG_FILE = 'config.pbtxt';
+const TRITON_CONFIG_FILE = 'config.pbtxt';
 
 /** Files of one model, as ConfigMap keys (text in `data`, model.onnx in `binaryData`). */
 export interface ModelFiles {
@@ -53,7 +53,7 @@ export function modelVolumeName(model: Pick<InferenceModel, 'name'>): string {
 }
 
 /** sha256 over every file of a model's ConfigMap (model.onnx as its raw bytes). */
-export function modelFilesSha256(files: ModelFiles): string {
+function modelFilesSha256(files: ModelFiles): string {
   const all: Record<string, Uint8Array | string> = { ...files.text };
   for (const [k, v] of Object.entries(files.binary)) all[k] = Buffer.from(v, 'base64');
   return deliveredFilesSha256(all);

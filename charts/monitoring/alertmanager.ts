@@ -37,7 +37,7 @@ export interface AlertmanagerConfig {
 }
 
 /** The file a receiver reads its secret from. */
-export function secretFile(secretName: string, key: string): string {
+function secretFile(secretName: string, key: string): string {
   return `${ALERTMANAGER_SECRETS_DIR}/${secretName}/${key}`;
 }
 

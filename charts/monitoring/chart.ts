@@ -62,7 +62,7 @@ export function addDashboard(scope: Construct, d: Dashboard, prefix: string): vo
 }
 
 /** Every contribution of the active layers, in registry order. */
-export function contributions(site: Pick<SiteView, 'layers'>): TelemetryContribution[] {
+function contributions(site: Pick<SiteView, 'layers'>): TelemetryContribution[] {
   return site.layers.map((l) => l.telemetry);
 }
 
@@ -70,7 +70,7 @@ export function contributions(site: Pick<SiteView, 'layers'>): TelemetryContribu
  * Dashboards in display order: the monitoring layer's own (the overview) first, then the other layers' in
  * registry order (buildDashboards merges repeated ids at their first place).
  */
-export function orderedDashboards(own: readonly DashboardContribution[], all: readonly TelemetryContribution[]): DashboardContribution[] {
+function orderedDashboards(own: readonly DashboardContribution[], all: readonly TelemetryContribution[]): DashboardContribution[] {
   return [...own, ...all.flatMap((c) => c.dashboards ?? [])];
 }
 

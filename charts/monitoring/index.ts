@@ -26,7 +26,7 @@ function port(url: string | undefined): number | undefined {
 }
 
 /** Validates the layer's inventory section (receiver, remote write, traces) and decides its props. */
-export function resolveMonitoringProps(ctx: ResolveContext | Omit<ResolveContext, 'isActive'>): MonitoringProps | undefined {
+function resolveMonitoringProps(ctx: ResolveContext | Omit<ResolveContext, 'isActive'>): MonitoringProps | undefined {
   const { site, file } = ctx;
   const spec = site.layers.monitoring;
   if (!spec.enabled) return undefined;
@@ -59,7 +59,7 @@ export function monitoringTelemetry(): TelemetryContribution {
 }
 
 /** The Helm releases of a site; `requests` feed the capacity check. */
-export function monitoringReleases(props: MonitoringProps, site: SiteLayers): HelmRelease[] {
+function monitoringReleases(props: MonitoringProps, site: SiteLayers): HelmRelease[] {
   const { site: facts, spec, file } = props;
   const contributions = site.layers.map((l) => l.telemetry);
   const workloadLayers = site.layers.filter((l) => l.telemetry.workloadAlerts).map((l) => l.name);

@@ -16,11 +16,11 @@ import { resources, SIZES } from './sizing';
 import { GRAFANA_ADMIN_SECRET, MONITORING_NAMESPACE, NODE_EXPORTER_NAMESPACE, RELEASES } from './targets';
 
 /** K3s' bundled storage class (local-path-provisioner): node-local disk, which is what a Pi has. */
-export const STORAGE_CLASS = 'local-path';
+const STORAGE_CLASS = 'local-path';
 /** Scrape and rule evaluation interval: 30 s halves the samples of the 15 s upstream habit on a Pi. */
-export const SCRAPE_INTERVAL = '30s';
+const SCRAPE_INTERVAL = '30s';
 /** Share of the PVC Prometheus may fill before it deletes old blocks (WAL and compaction need the rest). */
-export const RETENTION_SIZE_SHARE = 0.8;
+const RETENTION_SIZE_SHARE = 0.8;
 
 type Values = Record<string, unknown>;
 
@@ -31,7 +31,7 @@ const selectorLabels = (): Record<string, string> => ({ ...PROMETHEUS_SELECTOR_L
  * Prometheus' selectors: exactly PROMETHEUS_SELECTOR_LABELS, in every namespace. `*NilUsesHelmValues: false`
  * as well, so that an empty selector could never silently fall back to the chart's `release` label.
  */
-export function prometheusSelectors(): Values {
+function prometheusSelectors(): Values {
   const out: Values = {};
   for (const kind of ['rule', 'serviceMonitor', 'podMonitor', 'probe', 'scrapeConfig']) {
     out[`${kind}SelectorNilUsesHelmValues`] = false;
@@ -74,7 +74,7 @@ export function remoteWrite(monitoring: MonitoringSpec, file: string): Values[] 
 }
 
 /** kube-prometheus-stack default rule groups: keep the ones that work on K3s and matter on a Pi. */
-export const DEFAULT_RULE_GROUPS: Readonly<Record<string, boolean>> = {
+const DEFAULT_RULE_GROUPS: Readonly<Record<string, boolean>> = {
   alertmanager: true,
   configReloaders: true,
   general: true, // TargetDown, Watchdog, InfoInhibitor
@@ -254,10 +254,10 @@ export function tracesExporter(monitoring: MonitoringSpec, file: string): { name
 }
 
 /** Port of the collector's own metrics (Prometheus pull exporter of its internal telemetry). */
-export const OTEL_METRICS_PORT = 8888;
+const OTEL_METRICS_PORT = 8888;
 
 /** The complete collector configuration: OTLP in, memory_limiter then batch, one traces exporter out. */
-export function otelCollectorConfig(exporter: { name: string; config: Values }): Values {
+function otelCollectorConfig(exporter: { name: string; config: Values }): Values {
   const podIp = '${env:MY_POD_IP}';
   return {
     extensions: { health_check: { endpoint: `${podIp}:13133` } },

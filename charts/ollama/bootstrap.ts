@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 export const OLLAMA_PORT = 11434;
 
 /** First hex digits of the SHA-256 used in the Job name (10 → 40 bits: a collision is not a practical concern). */
-export const BOOTSTRAP_HASH_LENGTH = 10;
+const BOOTSTRAP_HASH_LENGTH = 10;
 
 /**
  * Environment variables the script reads. Lists are space-separated (model names never contain spaces: the
@@ -112,7 +112,7 @@ done
 `;
 
 /** JSON with object keys sorted at every level: the same value always hashes the same. */
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)

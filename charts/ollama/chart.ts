@@ -40,12 +40,12 @@ import { IMAGES, imageName } from '../../lib/model/versions';
 import { hardenedContainer, hardenedPodSpec } from '../../lib/constructs/workload';
 
 /** The ollama/ollama image's own non-root convention is absent (it runs as root); 1000 is the platform's choice. */
-export const OLLAMA_UID = 1000;
-export const SERVER_NAME = 'ollama';
-export const HEADLESS_SERVICE_NAME = 'ollama-headless';
-export const BOOTSTRAP_NAME = 'ollama-bootstrap';
-export const MODELFILES_CONFIGMAP = 'ollama-modelfiles';
-export const MODELS_VOLUME = 'models';
+const OLLAMA_UID = 1000;
+const SERVER_NAME = 'ollama';
+const HEADLESS_SERVICE_NAME = 'ollama-headless';
+const BOOTSTRAP_NAME = 'ollama-bootstrap';
+const MODELFILES_CONFIGMAP = 'ollama-modelfiles';
+const MODELS_VOLUME = 'models';
 
 const HOME_DIR = '/home/ollama';
 const MODELS_DIR = '/models';
@@ -55,7 +55,7 @@ const MODELFILES_DIR = '/modelfiles';
 const HTTPS_PORT = 443;
 
 /** Argo CD sync wave of the bootstrap Job: after the server's objects, so it rarely has to wait long. */
-export const BOOTSTRAP_SYNC_WAVE = 1;
+const BOOTSTRAP_SYNC_WAVE = 1;
 
 const tcp = (port: number): k8s.NetworkPolicyPort => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) });
 

@@ -33,19 +33,19 @@ export const NODE_MEMORY_GIB_LABEL = 'edge-ai.io/memory-gib';
  * per-node allowance, not a measurement: the global capacity check (lib/synth/render.ts) still sums every
  * rendered request against the site.
  */
-export const OTHER_LAYERS_PER_NODE_MIB = 256;
+const OTHER_LAYERS_PER_NODE_MIB = 256;
 
 /** Added to the catalogue estimate for the pod limit: the catalogue's figures are ±10 % (lib/model/ollama-catalog.ts). */
-export const MEMORY_HEADROOM_PERCENT = 10;
+const MEMORY_HEADROOM_PERCENT = 10;
 
 /** Memory requests are rounded up to this granularity so small catalogue edits do not churn the YAML. */
-export const MEMORY_STEP_MIB = 64;
+const MEMORY_STEP_MIB = 64;
 
 /** How long the bootstrap waits for each server to answer /api/version: the first start pulls a multi-GB image. */
 export const BOOTSTRAP_WAIT_SECONDS = 30 * 60;
 
 /** Slowest edge uplink the bootstrap deadline is sized for: 2 Mbit/s = 0.25 MiB/s. */
-export const MIN_UPLINK_MIB_PER_SECOND = 0.25;
+const MIN_UPLINK_MIB_PER_SECOND = 0.25;
 
 export const DEFAULT_NAMESPACE = 'ollama';
 export const DEFAULT_STORAGE_CLASS = 'local-path';
@@ -168,12 +168,12 @@ function roundUp(value: number, step: number): number {
 }
 
 /** Memory of the smallest node (counted with the larger, server-role K3s reserve) that can hold `podMiB`. */
-export function minNodeMemoryGiBFor(podMiB: number): number {
+function minNodeMemoryGiBFor(podMiB: number): number {
   return Math.ceil((podMiB + RESERVE.server.memoryMiB + RESERVE.evictionMemoryMiB + OTHER_LAYERS_PER_NODE_MIB) / 1024);
 }
 
 /** What an Ollama pod can use on a node: allocatable minus the other layers' per-node allowance. */
-export function ollamaNodeBudgetMiB(node: NodeSpec): number {
+function ollamaNodeBudgetMiB(node: NodeSpec): number {
   return allocatable(node).memoryMiB - OTHER_LAYERS_PER_NODE_MIB;
 }
 

@@ -257,11 +257,6 @@ export interface HardenedDeploymentProps extends PodSpecProps {
   readonly podAnnotations?: Readonly<Record<string, string>>;
 }
 
-/** Pod template labels: selector + the site/part-of labels, so pods are attributable in metrics. */
-export function podTemplateLabels(name: string, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
-  return { ...selectorLabels(name), ...extra };
-}
-
 /** A Deployment built from hardened pod props. */
 export class HardenedDeployment extends Construct {
   readonly apiObject: ApiObject;

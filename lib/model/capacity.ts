@@ -79,7 +79,7 @@ interface PodSpecLike {
 }
 
 /** Effective pod requests: max(sum of containers, largest init container), as the scheduler computes them. */
-export function podRequests(spec: PodSpecLike): Resources {
+function podRequests(spec: PodSpecLike): Resources {
   const sum = (spec.containers ?? []).reduce(
     (acc, c) => add(acc, { cpuMillicores: cpuMillicores(c.resources?.requests?.cpu), memoryMiB: memoryMiB(c.resources?.requests?.memory) }),
     { cpuMillicores: 0, memoryMiB: 0 },

@@ -8,9 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { CONFIGMAP_MODEL_LIMIT_BYTES, loadOnnxModels, METADATA_FILE, MODEL_FILE, OnnxModel } from '@edge-ai/inference-contract';
-
-export { CONFIGMAP_MODEL_LIMIT_BYTES, METADATA_FILE, MODEL_FILE };
+import { loadOnnxModels, METADATA_FILE, OnnxModel } from '@edge-ai/inference-contract';
 
 /**
  * What one ConfigMap may hold (`data` + `binaryData`): "The data stored in a ConfigMap cannot exceed 1 MiB"

@@ -3,8 +3,8 @@
  * `--service-cidr 10.43.0.0/16`; Terraform installs K3s with these defaults). Defined once.
  */
 import type { NetworkPolicyPeer } from 'cdk8s-plus-28/lib/imports/k8s';
-export const K3S_POD_CIDR = '10.42.0.0/16';
-export const K3S_SERVICE_CIDR = '10.43.0.0/16';
+const K3S_POD_CIDR = '10.42.0.0/16';
+const K3S_SERVICE_CIDR = '10.43.0.0/16';
 /** Pod and service networks: "anywhere outside the cluster" NetworkPolicy peers exclude them. */
 export const K3S_CLUSTER_CIDRS = [K3S_POD_CIDR, K3S_SERVICE_CIDR] as const;
 /** The `kubernetes` Service is the first address of the service network. */

@@ -20,7 +20,7 @@ export interface LoadedSite {
 }
 
 /** Lists the site files of an inventory folder, sorted so that every run sees the same order. */
-export function listSiteFiles(dir: string): string[] {
+function listSiteFiles(dir: string): string[] {
   let entries: string[];
   try {
     entries = readdirSync(dir);

@@ -87,7 +87,7 @@ export class ModelfileError extends Error {
   }
 }
 
-export const MODELFILE_INSTRUCTIONS: readonly ModelfileInstructionKind[] = [
+const MODELFILE_INSTRUCTIONS: readonly ModelfileInstructionKind[] = [
   'FROM',
   'PARAMETER',
   'TEMPLATE',
@@ -175,7 +175,7 @@ export const DEPRECATED_MODELFILE_PARAMETERS: readonly string[] = [
  * deprecated list either, so `ollama create` fails with "unknown parameter" (e.g. `tfs_z`, still in many blog
  * posts; `numa`, `embedding_only`, `rope_frequency_*`, `num_gqa` from 2023).
  */
-export const REMOVED_MODELFILE_PARAMETERS: readonly string[] = [
+const REMOVED_MODELFILE_PARAMETERS: readonly string[] = [
   'tfs_z',
   'numa',
   'embedding_only',

@@ -12,7 +12,7 @@ import { DNS1123_LABEL } from './schema';
 import { displayPath } from './load';
 import { Modelfile, ModelfileError, parseModelfile } from './modelfile';
 
-export const MODELFILE_SUFFIX = '.Modelfile';
+const MODELFILE_SUFFIX = '.Modelfile';
 
 /**
  * Parses every `<dir>/<name>.Modelfile` into a record keyed by `<name>` (the name sites list in
@@ -41,7 +41,7 @@ export function loadOllamaModelfiles(dir: string): Readonly<Record<string, Model
 }
 
 /** `parseModelfile`, with its line-numbered error turned into the synth's one-line InputError. */
-export function parseModelfileAsInput(source: string, file: string): Modelfile {
+function parseModelfileAsInput(source: string, file: string): Modelfile {
   try {
     return parseModelfile(source, file);
   } catch (err) {

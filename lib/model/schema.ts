@@ -13,9 +13,9 @@ import { z } from 'zod';
 /** RFC 1123 DNS label: what Kubernetes accepts for namespaces, and what Argo CD accepts for cluster names. */
 export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** K3s release tags like v1.28.4+k3s2, for the Kubernetes minors the output is validated against (1.28–1.33). */
-export const K3S_VERSION = /^v1\.(2[89]|3[0-3])\.(\d+)\+k3s(\d+)$/;
+const K3S_VERSION = /^v1\.(2[89]|3[0-3])\.(\d+)\+k3s(\d+)$/;
 /** Top-level output folders that are not sites (fleet-level outputs). */
-export const RESERVED_SITE_NAMES: readonly string[] = ['hub'];
+const RESERVED_SITE_NAMES: readonly string[] = ['hub'];
 
 /** Kubernetes label keys (optional DNS-subdomain prefix + name) and values. */
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
@@ -25,7 +25,7 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
  * A node address must be a LAN unicast address outside the K3s pod/service networks (lib/model/k3s.ts): a node IP
  * inside 10.42.0.0/16 or 10.43.0.0/16 breaks flannel routing and the charts' "outside the cluster" peers.
  */
-export function usableNodeIp(ip: string): boolean {
+function usableNodeIp(ip: string): boolean {
   const [a, b] = ip.split('.').map(Number);
   if (a === 0 || a === 127 || a >= 224) return false; // unspecified, loopback, multicast/reserved/broadcast
   if (a === 169 && b === 254) return false; // link-local
@@ -43,7 +43,7 @@ const CRON_FIELDS: readonly (readonly [number, number])[] = [
 const CRON_NAMES = /^(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|sun|mon|tue|wed|thu|fri|sat)$/i;
 
 /** A standard 5-field cron expression (numbers, ranges, lists, steps, month/day names), as Argo CD parses it. */
-export function validCron(expr: string): boolean {
+function validCron(expr: string): boolean {
   const fields = expr.trim().split(/\s+/);
   if (fields.length !== 5) return false;
   return fields.every((field, i) =>
@@ -57,7 +57,7 @@ export function validCron(expr: string): boolean {
   );
 }
 /** An Ollama library model pinned to a tag (never untagged, never `latest`). */
-export const OLLAMA_MODEL_REF = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)?:[a-z0-9][a-z0-9._-]*$/;
+const OLLAMA_MODEL_REF = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)?:[a-z0-9][a-z0-9._-]*$/;
 
 const dnsLabel = z
   .string()
@@ -65,10 +65,10 @@ const dnsLabel = z
   .regex(DNS1123_LABEL, 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending alphanumeric');
 
 /** Supported CPU architectures, as Kubernetes' `kubernetes.io/arch` label spells them. */
-export const ARCHITECTURES = ['amd64', 'arm64'] as const;
+const ARCHITECTURES = ['amd64', 'arm64'] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];
 
-export const NodeRole = z.enum(['server', 'agent']);
+const NodeRole = z.enum(['server', 'agent']);
 
 const resources = z
   .object({

@@ -98,5 +98,3 @@ export const HELM_CHARTS = {
   otelCollector: { repoURL: 'https://open-telemetry.github.io/opentelemetry-helm-charts', chart: 'opentelemetry-collector', version: '0.158.3' },
 } as const satisfies Record<string, HelmChartRef>;
 
-/** The Kubernetes minor the typed constructs (cdk8s-plus-28) target; see docs/decisions/0003. */
-export const KUBERNETES_API_VERSION = '1.28';

@@ -78,7 +78,7 @@ export function parseArgs(argv: readonly string[]): SynthOptions {
   return { sitesDir: resolve(sitesDir), outDir: resolve(outDir), only, jobs, quiet, stats };
 }
 
-export class UsageError extends Error {}
+class UsageError extends Error {}
 
 export interface SynthResult {
   readonly summaries: readonly SiteSummary[];

@@ -31,7 +31,7 @@ export interface RenderOptions {
 /** Sites per worker below which threads cost more than they save (worker start ≈ module load time). */
 const MIN_SITES_PER_WORKER = 40;
 
-export function workerScript(): string {
+function workerScript(): string {
   return join(__dirname, 'synth-worker.js');
 }
 

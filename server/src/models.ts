@@ -94,7 +94,7 @@ export function contractMismatches(spec: OnnxModel, session: InferenceSession): 
 }
 
 /** Index of the largest value of each row of a [rows, classes] tensor. */
-export function argmaxRows(data: ArrayLike<number>, rows: number, classes: number): number[] {
+function argmaxRows(data: ArrayLike<number>, rows: number, classes: number): number[] {
   const out: number[] = [];
   for (let r = 0; r < rows; r++) {
     let best = 0;
@@ -160,7 +160,7 @@ async function warmUp(spec: OnnxModel, session: InferenceSession): Promise<void>
   await session.run(feeds);
 }
 
-export async function loadModel(spec: OnnxModel, options: LoadOptions): Promise<LoadedModel> {
+async function loadModel(spec: OnnxModel, options: LoadOptions): Promise<LoadedModel> {
   const session = await InferenceSession.create(spec.modelFile, sessionOptions(options));
   try {
     const problems = contractMismatches(spec, session);

@@ -15,10 +15,9 @@ import { AddressInfo } from 'node:net';
 import { context, isSpanContextValid, propagation, ROOT_CONTEXT, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE, ATTR_URL_PATH } from '@opentelemetry/semantic-conventions';
 import { ServerConfig } from './config';
-import { HEALTH_PATHS } from '@edge-ai/inference-contract';
+import { HEALTH_PATHS, METRICS_PATH } from '@edge-ai/inference-contract';
 import { Instruments, UNKNOWN_MODEL } from './instruments';
 import { createLogger, Logger } from './log';
-import { METRICS_PATH } from '@edge-ai/inference-contract';
 import { LoadedModel, loadModelRepository } from './models';
 import { encodeInferResponse, HttpError, modelMetadata, parseInferRequest } from './protocol';
 import { SERVICE_NAME } from './tracing';
@@ -329,7 +328,7 @@ export class InferenceServer {
  * request fails with 413 without buffering more: the rest of the body is drained and discarded so the
  * client receives the response instead of a connection reset.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const tooLarge = (size: string): HttpError =>
     new HttpError(413, `the request body is ${size}; the limit is ${limit} bytes (MAX_REQUEST_BYTES) — send fewer rows per request`, { connection: 'close' });
   const declared = Number(req.headers['content-length']);

@@ -49,7 +49,7 @@ function ipToInt(ip: string): number {
   return parts.reduce((acc, p) => acc * 256 + p, 0);
 }
 
-export function inCidr(ip: string, cidr: string): boolean {
+function inCidr(ip: string, cidr: string): boolean {
   const [base, bitsText] = cidr.split('/');
   const bits = Number(bitsText);
   const size = 2 ** (32 - bits);

@@ -32,12 +32,12 @@ export function sampleInMode(name: string, mode: 'hub' | 'pull'): Site {
   return { ...s, gitops: { ...s.gitops, mode } };
 }
 
-export function loaded(sites: readonly Site[]): LoadedSite[] {
+function loaded(sites: readonly Site[]): LoadedSite[] {
   return sites.map((s) => ({ site: s, file: `sites/${s.name}.yaml` }));
 }
 
 /** The first pinned chart of lib/model/versions.ts (releases must use one). */
-export function pinnedChart(): (typeof HELM_CHARTS)[keyof typeof HELM_CHARTS] {
+function pinnedChart(): (typeof HELM_CHARTS)[keyof typeof HELM_CHARTS] {
   const chart = Object.values(HELM_CHARTS)[0];
   if (!chart) throw new Error('lib/model/versions.ts HELM_CHARTS is empty: the fixture release needs a pinned chart');
   return chart;

@@ -4,7 +4,8 @@
  */
 import { join } from 'node:path';
 import { InputError } from '../../lib/model/errors';
-import { CONFIGMAP_MODEL_LIMIT_BYTES, InferenceModel } from '../../lib/model/inference-models';
+import { CONFIGMAP_MODEL_LIMIT_BYTES } from '@edge-ai/inference-contract';
+import { InferenceModel } from '../../lib/model/inference-models';
 import { resolveInferenceProps } from '../../charts/inference/props';
 import { Catalog } from '../../lib/model/site';
 import { repoCatalog } from '../helpers';

@@ -51,7 +51,7 @@ export function captureLogger(): CapturedLogger {
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
-export function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
+function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
   return {
     port: 0,
     host: '127.0.0.1',

@@ -17,7 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, isAbsolute, join, normalize, resolve } from 'node:path';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as yaml from 'js-yaml';
 
@@ -26,11 +26,11 @@ type Value = any;
 type Json = any;
 
 /** An expression or construct outside the subset this evaluator implements. */
-export class Unsupported extends Error {}
+class Unsupported extends Error {}
 /** A value Terraform only knows after apply (resource attributes). */
-export class Unknown extends Error {}
+class Unknown extends Error {}
 /** An HCL evaluation error (missing attribute, wrong type, duplicate key...), as Terraform would raise. */
-export class EvalError extends Error {}
+class EvalError extends Error {}
 
 interface Ast {
   readonly type: string;
@@ -154,7 +154,7 @@ function canonical(v: Value): string {
   return JSON.stringify(v ?? null);
 }
 
-export function hclEqual(a: Value, b: Value): boolean {
+function hclEqual(a: Value, b: Value): boolean {
   return canonical(a) === canonical(b);
 }
 
@@ -206,7 +206,7 @@ function unescapeLiteral(raw: string, quoted: boolean): string {
 // Expression sources: hcl2json returns every expression as a string ("${...}" or a template).
 
 /** If `s` is exactly one `${ ... }` interpolation, returns the inner expression source. */
-export function singleInterpolation(s: string): string | undefined {
+function singleInterpolation(s: string): string | undefined {
   if (!s.startsWith('${')) return undefined;
   let depth = 0;
   let quote = false;
@@ -886,12 +886,3 @@ const FUNCTIONS: Record<string, Fn> = {
   yamldecode: ([s]) => yaml.load(toStr(s, 'yamldecode'), { schema: yaml.CORE_SCHEMA }) ?? null,
   yamlencode: ([v]) => yamlDump(v),
 };
-
-/** The names of the functions this evaluator implements (for a test that keeps the HCL within them). */
-export const SUPPORTED_FUNCTIONS: readonly string[] = ['try', 'can', ...Object.keys(FUNCTIONS)].sort();
-
-/** Repository-relative path helper for messages. */
-export function rel(root: string, p: string): string {
-  const n = normalize(p);
-  return n.startsWith(root) ? n.slice(root.length + 1) : n;
-}

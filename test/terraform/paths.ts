@@ -14,8 +14,8 @@ function subdirs(dir: string): string[] {
     .sort();
 }
 
-export const MODULE_NAMES = subdirs(MODULES_DIR);
-export const ENVIRONMENT_NAMES = subdirs(ENVIRONMENTS_DIR);
+const MODULE_NAMES = subdirs(MODULES_DIR);
+const ENVIRONMENT_NAMES = subdirs(ENVIRONMENTS_DIR);
 /** Every Terraform root and child module directory, as repository-relative paths. */
 export const ALL_DIRS = [...MODULE_NAMES.map((m) => `terraform/modules/${m}`), ...ENVIRONMENT_NAMES.map((e) => `terraform/environments/${e}`)];
 

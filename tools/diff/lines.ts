@@ -5,7 +5,7 @@
 export type EditOp = { readonly op: 'equal' | 'delete' | 'insert'; readonly line: string };
 
 /** Splits file content into lines; a trailing newline does not make an extra empty line. */
-export function splitLines(content: string): string[] {
+function splitLines(content: string): string[] {
   if (content === '') return [];
   const lines = content.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
@@ -128,7 +128,7 @@ export interface Hunk {
 }
 
 /** Groups an edit script into unified-diff hunks with `context` unchanged lines around each change. */
-export function hunks(ops: readonly EditOp[], context = 3): Hunk[] {
+function hunks(ops: readonly EditOp[], context = 3): Hunk[] {
   const changed = ops.map((o, i) => (o.op === 'equal' ? -1 : i)).filter((i) => i >= 0);
   if (changed.length === 0) return [];
   // Ranges of op indexes to show, merging changes closer than 2 × context.

@@ -20,7 +20,7 @@ export interface GroupSummary {
 }
 
 /** Changed files grouped by site (the hub last), with totals. */
-export function groupFiles(diff: TreeDiff): GroupSummary[] {
+function groupFiles(diff: TreeDiff): GroupSummary[] {
   const groups = new Map<string, FileDiff[]>();
   for (const f of diff.files) groups.set(f.group, [...(groups.get(f.group) ?? []), f]);
   return [...groups].map(([group, files]) => ({
@@ -53,7 +53,7 @@ function names(sign: string, refs: readonly ObjectRef[], max: number): string | 
 }
 
 /** What changed in one file, in one line: `modified: +1 ~2 -0 objects (+ Deployment inference/x; ~ …)`. */
-export function fileSummary(f: FileDiff, maxNames = 6): string {
+function fileSummary(f: FileDiff, maxNames = 6): string {
   if (!f.objects) return `${f.status}: +${f.linesAdded} -${f.linesRemoved} lines`;
   const o: ObjectChanges = f.objects;
   const detail = [names('+', o.added, maxNames), names('~', o.changed, maxNames), names('-', o.removed, maxNames)].filter((x) => x !== undefined).join('; ');

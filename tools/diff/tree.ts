@@ -61,7 +61,7 @@ function refKey(ref: ObjectRef): string {
  * The objects of a manifest file keyed by kind/namespace/name, each with a canonical rendering to compare.
  * Returns undefined when the file is not parseable YAML (then only the line diff is shown).
  */
-export function manifestObjects(content: string): Map<string, { ref: ObjectRef; canonical: string }> | undefined {
+function manifestObjects(content: string): Map<string, { ref: ObjectRef; canonical: string }> | undefined {
   let docs: unknown[];
   try {
     docs = yaml.loadAll(content).filter((d) => d !== null && d !== undefined);
@@ -82,7 +82,7 @@ export function manifestObjects(content: string): Map<string, { ref: ObjectRef; 
 }
 
 /** Objects added, changed and removed between two versions of a manifest file (either may be absent). */
-export function objectChanges(before: string | undefined, after: string | undefined): ObjectChanges | undefined {
+function objectChanges(before: string | undefined, after: string | undefined): ObjectChanges | undefined {
   const a = before === undefined ? new Map() : manifestObjects(before);
   const b = after === undefined ? new Map() : manifestObjects(after);
   if (a === undefined || b === undefined) return undefined;
@@ -109,7 +109,7 @@ function countLines(diff: string): { added: number; removed: number } {
 }
 
 /** Group and layer of a path: `office/inference.k8s.yaml` → (office, inference). */
-export function classify(path: string): { group: string; layer: string } {
+function classify(path: string): { group: string; layer: string } {
   const slash = path.indexOf('/');
   const group = slash < 0 ? '(top level)' : path.slice(0, slash);
   const rest = slash < 0 ? path : path.slice(slash + 1);

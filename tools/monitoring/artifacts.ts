@@ -32,7 +32,7 @@ interface RuleGroupJson {
 }
 
 /** The rule groups of every PrometheusRule among some manifests, in order, as Prometheus loads them. */
-export function ruleGroupsOf(docs: readonly unknown[]): RuleGroupJson[] {
+function ruleGroupsOf(docs: readonly unknown[]): RuleGroupJson[] {
   const out: RuleGroupJson[] = [];
   for (const d of docs) {
     const o = d as { kind?: string; spec?: { groups?: RuleGroupJson[] } };
@@ -72,7 +72,7 @@ export function hubRuleFileFromCode(sites: readonly LoadedSite[], catalog: Catal
 }
 
 /** The resolved site when its monitoring layer is active (the only case in which its rules are rendered). */
-export function monitoredSite(s: LoadedSite, catalog: Catalog): ResolvedSite | undefined {
+function monitoredSite(s: LoadedSite, catalog: Catalog): ResolvedSite | undefined {
   const resolved = resolveSite({ site: s.site, file: s.file, catalog });
   return resolved.view.layers.some((l) => l.name === 'monitoring') ? resolved : undefined;
 }

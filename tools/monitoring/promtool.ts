@@ -47,7 +47,7 @@ interface PromtoolTestGroup {
 }
 
 /** One promtool test group per case of every alert of the modules. */
-export function promtoolTestGroups(modules: readonly RuleModule[]): PromtoolTestGroup[] {
+function promtoolTestGroups(modules: readonly RuleModule[]): PromtoolTestGroup[] {
   const groups: PromtoolTestGroup[] = [];
   for (const m of modules) {
     const alerts = alertsOf(m);

@@ -76,7 +76,7 @@ export function gvkKey(group: string, version: string, kind: string): string {
 export const ENFORCED_FORMATS = new Set(['int32', 'int64', 'float', 'double', 'byte', 'date-time', 'date']);
 
 /** Kubernetes resource.Quantity: signed number + optional binary-SI, decimal-SI or exponent suffix. */
-export const QUANTITY_PATTERN =
+const QUANTITY_PATTERN =
   '^[+-]?(?:[0-9]+|[0-9]+\\.[0-9]*|\\.[0-9]+)(?:[KMGTPE]i|[numkMGTPE]|[eE][+-]?(?:[0-9]+|[0-9]+\\.[0-9]*|\\.[0-9]+))?$';
 
 /** Keywords that check a value itself (not its children): the kinds of failure a junctor branch reports. */
@@ -127,7 +127,7 @@ export function ajv(): Ajv {
 }
 
 /** Value at a JSON pointer (Ajv's instancePath), for messages such as `(got "two")`. */
-export function valueAt(root: unknown, pointer: string): unknown {
+function valueAt(root: unknown, pointer: string): unknown {
   if (pointer === '') return root;
   let cur: unknown = root;
   for (const raw of pointer.slice(1).split('/')) {

@@ -20,9 +20,9 @@ import {
   type RawIssue,
 } from './common';
 
-export const K8S_128_SPEC_FILE = 'kubernetes/k8s-v1.28.0-openapi-v2.json';
+const K8S_128_SPEC_FILE = 'kubernetes/k8s-v1.28.0-openapi-v2.json';
 /** Ajv `$id` of the converted definitions document; CRD schemas use it to reach ObjectMeta. */
-export const K8S_128_ID = 'k8s-1.28';
+const K8S_128_ID = 'k8s-1.28';
 export const OBJECT_META_REF = `${K8S_128_ID}#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta`;
 
 const INT_OR_STRING_DEF = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
@@ -41,7 +41,7 @@ function intOrString(): JsonSchema {
 }
 
 /** One v2 schema node → closed-world draft-07 node. */
-export function convertV2(node: JsonObject): JsonSchema {
+function convertV2(node: JsonObject): JsonSchema {
   if (typeof node.$ref === 'string') return { $ref: node.$ref };
   if (node.format === 'int-or-string' || node['x-kubernetes-int-or-string'] === true) return intOrString();
   const out: JsonSchema = {};
