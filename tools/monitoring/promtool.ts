@@ -87,7 +87,7 @@ export function promtoolTestFile(ruleFileStem: string, modules: readonly RuleMod
     tests: promtoolTestGroups(modules),
   };
   return (
-    `# GENERATED from the rule modules in charts/monitoring/site-rules/ (their test cases) — do not edit by hand.\n` +
+    `# GENERATED from the layers' rule modules, charts/<layer>/rules.ts (their test cases) — do not edit by hand.\n` +
     `# Regenerate: bash scripts/ci/promtool.sh --update. Run: bash scripts/ci/promtool.sh\n` +
     yaml.dump(doc, { noRefs: true, lineWidth: -1, sortKeys: false })
   );
