@@ -7,7 +7,7 @@
  *   npm run bench -- --sizes 1,100 # a subset
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { writeSyntheticFleet } from '../tools/bench/generate';
@@ -17,6 +17,7 @@ interface Stats {
   readonly written: number;
   readonly removed: number;
   readonly unchanged: number;
+  readonly cached: number;
   readonly bytes: number;
   readonly files: number;
   readonly ms: number;
@@ -41,6 +42,11 @@ function synth(args: string[]): { wallMs: number; stats: Stats } {
   const line = r.stdout.split('\n').find((l) => l.startsWith('synth-stats '));
   if (!line) throw new Error(`no stats line in:\n${r.stdout}`);
   return { wallMs, stats: JSON.parse(line.slice('synth-stats '.length)) as Stats };
+}
+
+/** `12.3% of the full render` for the ratio rows of issue 15 (measured in the same run). */
+function ratio(ms: number, fullMs: number): string {
+  return `${fmt((100 * ms) / fullMs, 1)}% of the full render`;
 }
 
 function fmt(n: number, digits = 0): string {
@@ -88,14 +94,23 @@ function main(): void {
       const sites = join(work, `sites-${n}`);
       const out = join(work, `out-${n}`);
       writeSyntheticFleet(sites, n);
-      const run = synth(['--sites', sites, '--out', out]);
+      const run = synth(['--sites', sites, '--out', out, '--cache-dir', join(work, `cache-${n}`)]);
       rows.push({ label: `synth ${n} site(s)`, sites: n, wallMs: run.wallMs, stats: run.stats });
       largest = { sites, out, n };
     }
     if (largest.n > 0) {
-      const again = synth(['--sites', largest.sites, '--out', largest.out]);
-      rows.push({ label: `no-change re-run (${largest.n} sites)`, sites: largest.n, wallMs: again.wallMs, stats: again.stats });
-      const one = synth(['--sites', largest.sites, '--out', largest.out, '--site', 'store-00001']);
+      const cache = ['--cache-dir', join(work, `cache-${largest.n}`)];
+      const full = rows[rows.length - 1];
+      const again = synth(['--sites', largest.sites, '--out', largest.out, ...cache]);
+      rows.push({ label: `no-change re-run (${largest.n} sites, cache)`, sites: largest.n, wallMs: again.wallMs, stats: again.stats, note: ratio(again.wallMs, full.wallMs) });
+      const scratch = synth(['--sites', largest.sites, '--out', largest.out, '--no-cache']);
+      rows.push({ label: `no-change re-run (${largest.n} sites, --no-cache)`, sites: largest.n, wallMs: scratch.wallMs, stats: scratch.stats, note: ratio(scratch.wallMs, full.wallMs) });
+      // One site file edited (a node gains memory): only that site and the hub files depending on it change.
+      const edited = join(largest.sites, 'store-00002.yaml');
+      writeFileSync(edited, readFileSync(edited, 'utf8').replace(/memoryGiB: (\d+)/, (_m, g: string) => `memoryGiB: ${Number(g) * 2}`));
+      const changed = synth(['--sites', largest.sites, '--out', largest.out, ...cache]);
+      rows.push({ label: `one site file changed (${largest.n} sites, cache)`, sites: largest.n, wallMs: changed.wallMs, stats: changed.stats, note: ratio(changed.wallMs, full.wallMs) });
+      const one = synth(['--sites', largest.sites, '--out', largest.out, '--site', 'store-00001', ...cache]);
       rows.push({ label: `--site one of ${largest.n}`, sites: 1, wallMs: one.wallMs, stats: one.stats });
       const kn = Math.min(largest.n, 100);
       rows.push(kustomizeRow(work, largest.out, kn));
@@ -106,17 +121,17 @@ function main(): void {
 
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${fmt(totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}`);
   console.log('');
-  console.log('| run | sites | wall s | ms/site | peak RSS MiB | bytes/site | files written |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  console.log('| run | sites | wall s | ms/site | peak RSS MiB | bytes/site | files written | reused from cache |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     if (r.note && !r.stats && r.wallMs === 0) {
-      console.log(`| ${r.label} | ${r.sites} | – | – | – | – | – |  ${r.note}`);
+      console.log(`| ${r.label} | ${r.sites} | – | – | – | – | – | – |  ${r.note}`);
       continue;
     }
     const s = r.stats;
     console.log(
       `| ${r.label} | ${fmt(r.sites)} | ${fmt(r.wallMs / 1000, 2)} | ${fmt(r.wallMs / r.sites, 2)} | ` +
-        `${s ? fmt(s.maxRssKiB / 1024) : '–'} | ${s ? fmt(s.bytes / Math.max(1, s.sites)) : '–'} | ${s ? fmt(s.written) : '–'} |` +
+        `${s ? fmt(s.maxRssKiB / 1024) : '–'} | ${s ? fmt(s.bytes / Math.max(1, s.sites)) : '–'} | ${s ? fmt(s.written) : '–'} | ${s ? fmt(s.cached) : '–'} |` +
         (r.note ? ` ${r.note}` : ''),
     );
   }

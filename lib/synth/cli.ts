@@ -3,11 +3,12 @@
  * (one cdk8s App per site), check, then write atomically. Any error prints one message and exits non-zero
  * with the output untouched.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { formatMiB } from '../model/capacity';
 import { loadCatalog } from '../model/catalog';
 import { InputError } from '../model/errors';
 import { displayPath, loadInventory } from '../model/load';
+import { CacheConfig, codeFingerprint, fleetInputs, RenderCache } from './cache';
 import { renderFleet } from './fleet';
 import { SiteSummary } from './render';
 import { OutputTransaction } from './writer';
@@ -22,6 +23,10 @@ export interface SynthOptions {
   readonly quiet: boolean;
   /** Print one machine-readable `synth-stats {...}` line (used by the benchmark). */
   readonly stats: boolean;
+  /** Reuse unchanged sites from the render cache. @default true */
+  readonly cache: boolean;
+  /** Render cache folder. @default node_modules/.cache/edge-ai-synth */
+  readonly cacheDir?: string;
 }
 
 const USAGE = `usage: npm run synth -- [--site NAME]... [--sites DIR] [--out DIR] [--jobs N] [--quiet]
@@ -29,6 +34,8 @@ const USAGE = `usage: npm run synth -- [--site NAME]... [--sites DIR] [--out DIR
   --sites DIR   inventory folder (default: sites)
   --out DIR     output folder (default: dist); must be empty or written by synth
   --jobs N      worker threads (default: automatic)
+  --no-cache    render every site from scratch (CI's stale check does)
+  --cache-dir D render cache folder (default: node_modules/.cache/edge-ai-synth)
   --quiet       print only the totals
   --stats       also print a machine-readable stats line (benchmarks)`;
 
@@ -41,6 +48,8 @@ export function parseArgs(argv: readonly string[]): SynthOptions {
   let jobs = 0;
   let quiet = false;
   let stats = false;
+  let cache = true;
+  let cacheDir: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): string => {
@@ -68,6 +77,12 @@ export function parseArgs(argv: readonly string[]): SynthOptions {
       case '--stats':
         stats = true;
         break;
+      case '--no-cache':
+        cache = false;
+        break;
+      case '--cache-dir':
+        cacheDir = resolve(value());
+        break;
       case '--help':
       case '-h':
         throw new UsageError('');
@@ -75,7 +90,7 @@ export function parseArgs(argv: readonly string[]): SynthOptions {
         throw new UsageError(`unknown argument "${arg}"`);
     }
   }
-  return { sitesDir: resolve(sitesDir), outDir: resolve(outDir), only, jobs, quiet, stats };
+  return { sitesDir: resolve(sitesDir), outDir: resolve(outDir), only, jobs, quiet, stats, cache, cacheDir };
 }
 
 class UsageError extends Error {}
@@ -88,9 +103,30 @@ export interface SynthResult {
   /** Bytes of rendered output (all files of this run). */
   readonly bytes: number;
   readonly files: number;
+  /** Sites (and the hub) reused from the render cache. */
+  readonly cached: number;
 }
 
-export async function synth(options: SynthOptions): Promise<SynthResult> {
+/** Fleet-level files every site's render reads (absent ones count as absent). */
+const FLEET_INPUT_FILES = ['fleet.yaml'];
+
+/**
+ * The render cache of this checkout. The code fingerprint is the built bundles (every chart and constant) and the
+ * lockfile (every dependency version). Only the bundled CLI (.build/main.js) has such a fingerprint: run from
+ * TypeScript source (tests, ts-node) there is no cache.
+ */
+export function defaultCacheConfig(root: string, dir = join(root, 'node_modules', '.cache', 'edge-ai-synth')): CacheConfig | undefined {
+  if (!__filename.endsWith('.js')) return undefined;
+  return {
+    dir,
+    code: codeFingerprint([__filename, join(__dirname, 'synth-worker.js'), join(root, 'package-lock.json')]),
+    fleet: fleetInputs(FLEET_INPUT_FILES.map((f) => join(root, f))),
+  };
+}
+
+/** Runs one synth. Without `cache`, every site is rendered (the CLI passes the checkout's cache). */
+export async function synth(options: SynthOptions, cache?: CacheConfig): Promise<SynthResult> {
+  const runStarted = Date.now();
   const loaded = loadInventory(options.sitesDir);
   for (const name of options.only) {
     if (!loaded.some((l) => l.site.name === name)) {
@@ -104,10 +140,11 @@ export async function synth(options: SynthOptions): Promise<SynthResult> {
     protect: [process.cwd(), options.sitesDir],
   });
   try {
-    const rendered = await renderFleet(selected, loaded, catalog, { jobs: options.jobs, partial: options.only.length > 0, target: tx.target });
+    const rendered = await renderFleet(selected, loaded, catalog, { jobs: options.jobs, partial: options.only.length > 0, target: tx.target, cache });
     const result = tx.commit(rendered.staged);
+    if (cache) new RenderCache(cache).prune(selected.length + 1, runStarted);
     const bytes = rendered.staged.reduce((sum, f) => sum + f.bytes, 0);
-    return { summaries: rendered.summaries, ...result, bytes, files: rendered.staged.length };
+    return { summaries: rendered.summaries, ...result, bytes, files: rendered.staged.length, cached: rendered.cached };
   } catch (err) {
     tx.abort();
     throw err;
@@ -127,7 +164,7 @@ function printSummary(result: SynthResult, options: SynthOptions, ms: number): v
   }
   lines.push(
     `synth: ${result.summaries.length} site(s) in ${ms} ms → ${options.outDir}: ${result.written} file(s) written, ` +
-      `${result.removed} removed, ${result.unchanged} unchanged`,
+      `${result.removed} removed, ${result.unchanged} unchanged${result.cached ? ` (${result.cached} reused from the render cache)` : ''}`,
   );
   console.log(lines.join('\n'));
 }
@@ -146,7 +183,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const untouched = `${displayPath(options.outDir)}/ was left unchanged.`;
   try {
-    const result = await synth(options);
+    const result = await synth(options, options.cache ? defaultCacheConfig(process.cwd(), options.cacheDir) : undefined);
     const ms = Date.now() - started;
     printSummary(result, options, ms);
     if (options.stats) {

@@ -11,12 +11,17 @@ import { InputError } from '../model/errors';
 import { LoadedSite } from '../model/load';
 import { FLEET_OUTPUTS } from './hub';
 import { Catalog } from '../model/site';
-import { renderSite, SiteSummary } from './render';
+import { CacheConfig, hubKey, RenderCache, siteKey } from './cache';
+import { RenderedFile, renderSite, SiteSummary } from './render';
 import { StagedFile, stageFile, StagingTarget } from './writer';
 
 export interface FleetRender {
   readonly staged: StagedFile[];
   readonly summaries: SiteSummary[];
+  /** Sites (and fleet outputs) served from the render cache instead of rendered. */
+  readonly cached: number;
+  /** Sites rendered in this run (not served from the cache); `hub` for the fleet outputs. */
+  readonly fresh: string[];
 }
 
 export interface RenderOptions {
@@ -26,6 +31,8 @@ export interface RenderOptions {
   readonly partial: boolean;
   /** The output transaction's staging target. */
   readonly target: StagingTarget;
+  /** The render cache; undefined = render everything (`--no-cache`, CI's stale check). */
+  readonly cache?: CacheConfig;
 }
 
 /** Sites per worker below which threads cost more than they save (worker start ≈ module load time). */
@@ -35,15 +42,35 @@ function workerScript(): string {
   return join(__dirname, 'synth-worker.js');
 }
 
-export function renderSequential(sites: readonly LoadedSite[], catalog: Catalog, target: StagingTarget): FleetRender {
+/** A cached render's files, or undefined when any blob is missing or damaged (then the site is rendered). */
+function cachedFiles(cache: RenderCache, key: string): { files: RenderedFile[]; summary: SiteSummary } | undefined {
+  const entry = cache.get(key);
+  if (!entry?.summary) return undefined;
+  // Every blob is checked (a damaged one is removed), so that the render that follows writes them all again.
+  const files = entry.files.map((f) => ({ path: f.path, content: cache.blob(f.sha256) }));
+  if (files.some((f) => f.content === undefined)) return undefined;
+  return { files: files as RenderedFile[], summary: entry.summary };
+}
+
+/** Renders (or reuses) sites one after the other; `keys[i]` is the cache key of `sites[i]` when caching. */
+export function renderSequential(sites: readonly LoadedSite[], catalog: Catalog, target: StagingTarget, cache?: CacheConfig, keys?: readonly string[]): FleetRender {
   const staged: StagedFile[] = [];
   const summaries: SiteSummary[] = [];
-  for (const s of sites) {
-    const r = renderSite({ site: s.site, file: s.file, catalog });
+  const store = cache && keys ? new RenderCache(cache) : undefined;
+  let cached = 0;
+  const fresh: string[] = [];
+  sites.forEach((s, i) => {
+    const hit = store ? cachedFiles(store, keys![i]) : undefined;
+    const r = hit ?? renderSite({ site: s.site, file: s.file, catalog });
     for (const f of r.files) staged.push(stageFile(target, f));
     summaries.push(r.summary);
-  }
-  return { staged, summaries };
+    if (hit) cached++;
+    else {
+      fresh.push(s.site.name);
+      store?.put(keys![i], r.files, r.summary);
+    }
+  });
+  return { staged, summaries, cached, fresh };
 }
 
 interface WorkerReply {
@@ -52,11 +79,13 @@ interface WorkerReply {
   readonly error?: { readonly name: string; readonly message: string; readonly stack?: string; readonly input?: unknown };
 }
 
-function renderOnWorkers(sites: readonly LoadedSite[], catalog: Catalog, target: StagingTarget, workers: number): Promise<FleetRender> {
+function renderOnWorkers(sites: readonly LoadedSite[], catalog: Catalog, target: StagingTarget, workers: number, cache?: CacheConfig, keys?: readonly string[]): Promise<FleetRender> {
   // Contiguous chunks keep the output order trivially equal to the sequential order.
   const size = Math.ceil(sites.length / workers);
-  const chunks = Array.from({ length: workers }, (_, i) => sites.slice(i * size, (i + 1) * size)).filter((c) => c.length);
-  const threads = chunks.map((chunk) => new Worker(workerScript(), { workerData: { sites: chunk, catalog, target } }));
+  const chunks = Array.from({ length: workers }, (_, i) => i * size)
+    .filter((start) => start < sites.length)
+    .map((start) => ({ sites: sites.slice(start, start + size), keys: keys?.slice(start, start + size) }));
+  const threads = chunks.map((chunk) => new Worker(workerScript(), { workerData: { ...chunk, catalog, target, cache } }));
   let firstError: Error | undefined;
   let stopped: Promise<unknown> | undefined;
   // On the first failure every other worker is stopped before the caller aborts the transaction, so no
@@ -87,7 +116,7 @@ function renderOnWorkers(sites: readonly LoadedSite[], catalog: Catalog, target:
           });
         }),
     ),
-  ).then((parts) => ({ staged: parts.flatMap((p) => p.staged), summaries: parts.flatMap((p) => p.summaries) }));
+  ).then((parts) => ({ staged: parts.flatMap((p) => p.staged), summaries: parts.flatMap((p) => p.summaries), cached: parts.reduce((n, p) => n + p.cached, 0), fresh: parts.flatMap((p) => p.fresh) }));
 }
 
 function rebuildError(e: WorkerReply['error']): Error {
@@ -111,11 +140,20 @@ export async function renderFleet(
   const auto = Math.min(availableParallelism(), Math.floor(selected.length / MIN_SITES_PER_WORKER));
   const jobs = options.jobs > 0 ? options.jobs : auto;
   const useWorkers = jobs > 1 && existsSync(workerScript());
-  const rendered = useWorkers ? await renderOnWorkers(selected, catalog, options.target, jobs) : renderSequential(selected, catalog, options.target);
+  const keys = options.cache ? selected.map((s) => siteKey(options.cache!, s, catalog)) : undefined;
+  const rendered = useWorkers
+    ? await renderOnWorkers(selected, catalog, options.target, jobs, options.cache, keys)
+    : renderSequential(selected, catalog, options.target, options.cache, keys);
   if (!options.partial) {
-    for (const output of FLEET_OUTPUTS) {
-      for (const f of output(all, catalog)) rendered.staged.push(stageFile(options.target, f));
-    }
+    // The hub describes every site: it is reused only when no site's key and no fleet input changed.
+    const store = options.cache ? new RenderCache(options.cache) : undefined;
+    const known = new Map(selected.map((s, i) => [s.file, keys?.[i]]));
+    const key = store ? hubKey(options.cache!, all.map((s) => known.get(s.file) ?? siteKey(options.cache!, s, catalog))) : undefined;
+    const hit = store ? cachedFiles(store, key!) : undefined;
+    const files = hit?.files ?? FLEET_OUTPUTS.flatMap((output) => output(all, catalog));
+    if (store && !hit) store.put(key!, files, { site: 'hub', layers: [], requests: { cpuMillicores: 0, memoryMiB: 0 }, allocatable: { cpuMillicores: 0, memoryMiB: 0 } });
+    for (const f of files) rendered.staged.push(stageFile(options.target, f));
+    return { ...rendered, cached: rendered.cached + (hit ? 1 : 0), fresh: hit ? rendered.fresh : [...rendered.fresh, 'hub'] };
   }
   return rendered;
 }

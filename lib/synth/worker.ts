@@ -4,11 +4,12 @@ import { InputError } from '../model/errors';
 import { LoadedSite } from '../model/load';
 import { Catalog } from '../model/site';
 import { StagingTarget } from './writer';
+import { CacheConfig } from './cache';
 import { renderSequential } from './fleet';
 
-const { sites, catalog, target } = workerData as { sites: LoadedSite[]; catalog: Catalog; target: StagingTarget };
+const { sites, catalog, target, cache, keys } = workerData as { sites: LoadedSite[]; catalog: Catalog; target: StagingTarget; cache?: CacheConfig; keys?: string[] };
 try {
-  parentPort?.postMessage({ ok: true, rendered: renderSequential(sites, catalog, target) });
+  parentPort?.postMessage({ ok: true, rendered: renderSequential(sites, catalog, target, cache, keys) });
 } catch (err) {
   const e = err as Error;
   const input =

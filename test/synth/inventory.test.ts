@@ -49,7 +49,7 @@ describe('inventory validation: one fixture per rule', () => {
 
   it.each(CASES)('$rule fails with file, field, value and fix', async (c) => {
     const dir = join(FIXTURES, 'invalid', c.rule);
-    const error = await synth({ sitesDir: dir, outDir: join(out, c.rule), only: [], jobs: 1, quiet: true, stats: false }).then(
+    const error = await synth({ sitesDir: dir, outDir: join(out, c.rule), only: [], jobs: 1, quiet: true, stats: false, cache: false }).then(
       () => undefined,
       (e: unknown) => e,
     );
