@@ -7,13 +7,15 @@ import { resolve } from 'node:path';
 import { formatMiB } from '../model/capacity';
 import { loadCatalog } from '../model/catalog';
 import { InputError } from '../model/errors';
-import { displayPath, loadInventory } from '../model/load';
+import { displayPath, loadFleet, loadInventory } from '../model/load';
 import { renderFleet } from './fleet';
 import { SiteSummary } from './render';
 import { OutputTransaction } from './writer';
 
 export interface SynthOptions {
   readonly sitesDir: string;
+  /** The fleet config (fleet.yaml). @default fleet.yaml of the working directory */
+  readonly fleetFile?: string;
   readonly outDir: string;
   /** Render only these sites and touch nothing else in the output. */
   readonly only: readonly string[];
@@ -27,6 +29,7 @@ export interface SynthOptions {
 const USAGE = `usage: npm run synth -- [--site NAME]... [--sites DIR] [--out DIR] [--jobs N] [--quiet]
   --site NAME   render only this site (repeatable); nothing outside dist/NAME/ is touched
   --sites DIR   inventory folder (default: sites)
+  --fleet FILE  fleet config (default: fleet.yaml)
   --out DIR     output folder (default: dist); must be empty or written by synth
   --jobs N      worker threads (default: automatic)
   --quiet       print only the totals
@@ -34,6 +37,7 @@ const USAGE = `usage: npm run synth -- [--site NAME]... [--sites DIR] [--out DIR
 
 export function parseArgs(argv: readonly string[]): SynthOptions {
   let sitesDir = 'sites';
+  let fleetFile = 'fleet.yaml';
   // Not $CDK8S_OUTDIR: `npx cdk8s synth` deletes that folder before running the app, which would defeat the
   // atomic writer (cdk8s.yaml points it at a scratch folder under .build/).
   let outDir = 'dist';
@@ -55,6 +59,9 @@ export function parseArgs(argv: readonly string[]): SynthOptions {
       case '--sites':
         sitesDir = value();
         break;
+      case '--fleet':
+        fleetFile = value();
+        break;
       case '--out':
         outDir = value();
         break;
@@ -75,7 +82,7 @@ export function parseArgs(argv: readonly string[]): SynthOptions {
         throw new UsageError(`unknown argument "${arg}"`);
     }
   }
-  return { sitesDir: resolve(sitesDir), outDir: resolve(outDir), only, jobs, quiet, stats };
+  return { sitesDir: resolve(sitesDir), fleetFile: resolve(fleetFile), outDir: resolve(outDir), only, jobs, quiet, stats };
 }
 
 export class UsageError extends Error {}
@@ -91,13 +98,14 @@ export interface SynthResult {
 }
 
 export async function synth(options: SynthOptions): Promise<SynthResult> {
-  const loaded = loadInventory(options.sitesDir);
+  const fleet = loadFleet(options.fleetFile ?? resolve('fleet.yaml'));
+  const loaded = loadInventory(options.sitesDir, fleet);
   for (const name of options.only) {
     if (!loaded.some((l) => l.site.name === name)) {
       throw new InputError(options.sitesDir, '--site', name, 'is not a site of this inventory', `use one of: ${loaded.map((l) => l.site.name).slice(0, 20).join(', ')}`);
     }
   }
-  const catalog = loadCatalog(process.cwd());
+  const catalog = loadCatalog(process.cwd(), fleet);
   const selected = options.only.length ? loaded.filter((l) => options.only.includes(l.site.name)) : loaded;
   const tx = new OutputTransaction(options.outDir, {
     onlyDirs: options.only.length ? options.only : undefined,

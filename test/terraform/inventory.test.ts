@@ -19,13 +19,16 @@ import {
   rootApplicationObject,
 } from '../../charts/gitops/bootstrap';
 import * as contract from '../../charts/gitops/contract';
-import { loadInventory, LoadedSite } from '../../lib/model/load';
+import { loadInventory, LoadedSite, siteMirrors } from '../../lib/model/load';
 import { SiteSchema } from '../../lib/model/schema';
 import { NODE_MEMORY_GIB_LABEL } from '../../charts/ollama/props';
-import { PLATFORM } from '../../lib/model/site';
 import { HELM_CHARTS } from '../../lib/model/versions';
 import { closeHcl, ModuleInstance } from './hcl';
-import { MODULES_DIR, REPO, SITES_DIR, TERRAFORM } from './paths';
+import { FLEET_FILE, MODULES_DIR, REPO, SITES_DIR, TERRAFORM } from './paths';
+import { repoFleet, repoPlatform } from '../helpers';
+
+const PLATFORM = repoPlatform();
+const FLEET = repoFleet();
 
 const INVENTORY = join(MODULES_DIR, 'inventory');
 
@@ -40,6 +43,8 @@ function expectedSites(loaded: readonly LoadedSite[]): Record<string, unknown> {
         ring: site.ring,
         k3s_version: site.k3sVersion,
         gitops_mode: site.gitops.mode,
+        embedded_registry: site.registries.embeddedMirror,
+        registry_mirrors: siteMirrors(site, FLEET),
         nodes: site.nodes.map((n) => ({ name: n.name, ip: n.ip, arch: n.arch, role: n.role, cpu_cores: n.cpuCores, memory_gib: n.memoryGiB })),
       },
     ]),
@@ -47,7 +52,7 @@ function expectedSites(loaded: readonly LoadedSite[]): Record<string, unknown> {
 }
 
 async function hclSites(sitesDir: string): Promise<Record<string, unknown>> {
-  const inv = await ModuleInstance.create(INVENTORY, { vars: { sites_dir: sitesDir } });
+  const inv = await ModuleInstance.create(INVENTORY, { vars: { sites_dir: sitesDir, fleet_file: FLEET_FILE } });
   const failed = (await inv.outputPreconditions('sites')).filter((p) => !p.ok);
   if (failed.length) throw new Error(failed.map((p) => p.message).join('\n'));
   return inv.output('sites');
@@ -131,6 +136,7 @@ describe('adding a site file adds its cluster to both worlds', () => {
     cpSync(TERRAFORM, join(root, 'terraform'), { recursive: true, filter: (src) => !src.includes('.terraform') });
     symlinkSync(join(REPO, 'dist'), join(root, 'dist'));
     cpSync(SITES_DIR, join(root, 'sites'), { recursive: true });
+    cpSync(FLEET_FILE, join(root, 'fleet.yaml'));
     writeFileSync(join(root, 'sites', 'lab.yaml'), MINIMAL_SITE);
     prod = await ModuleInstance.create(join(root, 'terraform/environments/prod'), {
       vars: { ssh_user: 'pi', ssh_private_key_path: '~/.ssh/id', hub_kubeconfig_path: '~/.kube/hub.yaml' },
@@ -171,17 +177,17 @@ describe('broken inventories are rejected by Terraform and by the TypeScript loa
   it.each(cases)('%s', async (_label, files, message) => {
     const dir = sitesWith(files, 'renamed.yaml' in files ? [`${first.site.name}.yaml`] : []);
     expect(() => loadInventory(dir)).toThrow();
-    const inv = await ModuleInstance.create(INVENTORY, { vars: { sites_dir: dir } });
+    const inv = await ModuleInstance.create(INVENTORY, { vars: { sites_dir: dir, fleet_file: FLEET_FILE } });
     const failed = (await inv.outputPreconditions('sites')).filter((p) => !p.ok).map((p) => p.message);
     expect(failed).toEqual([expect.stringMatching(message)]);
   });
 
   it('rejects a sites folder without site files or with *.yml files', async () => {
     const empty = tempDir();
-    const emptyInv = await ModuleInstance.create(INVENTORY, { vars: { sites_dir: empty } });
+    const emptyInv = await ModuleInstance.create(INVENTORY, { vars: { sites_dir: empty, fleet_file: FLEET_FILE } });
     expect((await emptyInv.variableValidations('sites_dir')).map((v) => v.ok)).toEqual([false, true]);
     const yml = sitesWith({ 'lab.yml': MINIMAL_SITE });
-    const ymlInv = await ModuleInstance.create(INVENTORY, { vars: { sites_dir: yml } });
+    const ymlInv = await ModuleInstance.create(INVENTORY, { vars: { sites_dir: yml, fleet_file: FLEET_FILE } });
     expect(await ymlInv.variableValidations('sites_dir')).toEqual([{ ok: true, message: '' }, { ok: false, message: expect.stringMatching(/Rename each to <site>\.yaml/) }]);
     expect(() => loadInventory(yml)).toThrow(/\.yml extension/);
   });
@@ -199,8 +205,11 @@ describe('generated.json: the facts TypeScript owns, as Terraform reads them', (
     expect(await inv.output('argocd_chart')).toEqual({ repository: HELM_CHARTS.argoCd.repoURL, chart: HELM_CHARTS.argoCd.chart, version: HELM_CHARTS.argoCd.version });
   });
 
-  it('carries the platform settings, the capacity reserve and the placement label keys', () => {
-    expect(generated.platform).toEqual({ ...PLATFORM });
+  it('carries the dist folder, the capacity reserve and the placement label keys (the repository comes from fleet.yaml)', async () => {
+    expect(generated.distPath).toBe(PLATFORM.distPath);
+    expect(generated).not.toHaveProperty('platform');
+    const inv = await ModuleInstance.create(INVENTORY, { vars: { sites_dir: SITES_DIR, fleet_file: FLEET_FILE } });
+    expect(await inv.output('platform')).toEqual({ repoURL: PLATFORM.repoURL, targetRevision: PLATFORM.targetRevision, distPath: PLATFORM.distPath });
     expect(generated.capacityReserve).toEqual(RESERVE);
     expect(generated.nodeLabels).toEqual({ site: contract.SITE_LABEL, memoryGiB: NODE_MEMORY_GIB_LABEL });
   });

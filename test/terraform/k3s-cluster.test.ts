@@ -115,9 +115,9 @@ describe('installation order and upgrades', () => {
     expect(mod.resources['terraform_data.agent'].depends_on).toEqual(['${terraform_data.first_server}', '${terraform_data.server}']);
   });
 
-  it('re-runs a node installation when its K3s version or its config changes', () => {
+  it('re-runs a node installation when its K3s version, its config or its registries.yaml changes', () => {
     for (const r of ['terraform_data.first_server', 'terraform_data.server', 'terraform_data.agent']) {
-      expect(Object.keys(mod.resources[r].triggers_replace)).toEqual(['config', 'k3s_version']);
+      expect(Object.keys(mod.resources[r].triggers_replace)).toEqual(['config', 'k3s_version', 'registries']);
     }
   });
 
