@@ -41,7 +41,7 @@ export function urlCredentials(url: string): string | undefined {
 
 /** `host[:port]` of an OCI registry as image references spell it (`ghcr.io`, `registry.lan:5000`, `docker.io`). */
 export const REGISTRY_HOST = /^(localhost|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+)(:[1-9]\d{0,4})?$/;
-/** A registry plus an optional namespace path (`ghcr.io/edge-ai-gitops`), no scheme, no tag. */
+/** A registry plus an optional namespace path (`ghcr.io/my-org`), no scheme, no tag. */
 const REGISTRY_PATH = /^(localhost|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+)(:[1-9]\d{0,4})?(\/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*)*$/;
 
 /** `https://user:secret@host/?token=x` → `https://user:***@host/?token=***`: error messages never echo a secret. */
