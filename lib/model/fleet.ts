@@ -144,7 +144,7 @@ const hub = z
       .describe('OTLP/HTTP endpoint of the hub for traces and logs, e.g. https://otlp.hub.example.com:4318. @default none'),
     prometheusRemoteWriteUrl: httpUrl('use monitoring.remoteWriteSecretName in the site file (a Secret with basic-auth username and password)')
       .optional()
-      .describe('Prometheus remote_write URL of the hub; sites without their own layers.monitoring.remoteWriteUrl write here. @default none'),
+      .describe('Prometheus remote_write URL of the hub. @default none'),
     lokiUrl: httpUrl('put the credentials into a Secret').optional().describe('Loki push endpoint of the hub. @default none'),
     tempoUrl: httpUrl('put the credentials into a Secret').optional().describe('Tempo endpoint of the hub. @default none'),
   })

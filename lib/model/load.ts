@@ -97,7 +97,7 @@ export function loadFleet(path: string): Fleet {
 /**
  * Parses and validates one site file (schema rules only; fleet-wide rules are in `loadInventory`). With the
  * fleet config, the fleet's defaults apply where the file leaves a field out: the alert receiver
- * (alerting.defaultReceiver) and the remote-write URL (hub.prometheusRemoteWriteUrl).
+ * (alerting.defaultReceiver).
  */
 export function parseSiteFile(path: string, text: string = readFileSync(path, 'utf8'), fleet?: Fleet): LoadedSite {
   const file = displayPath(path);
@@ -135,14 +135,11 @@ export function parseSiteFile(path: string, text: string = readFileSync(path, 'u
   return { site, file };
 }
 
-/** Fills the fields a site file leaves out with the fleet's defaults. */
+/** Fills the fields a site file leaves out with the fleet's defaults (today: the alert receiver). */
 function withFleetDefaults(site: Site, raw: Record<string, unknown>, fleet: Fleet): Site {
-  const given = (path: readonly string[]): boolean => valueAt(raw, path) !== undefined;
-  const m = site.layers.monitoring;
-  const receiver = given(['layers', 'monitoring', 'receiver']) ? m.receiver : fleet.alerting.defaultReceiver;
-  const remoteWriteUrl = m.remoteWriteUrl ?? fleet.hub.prometheusRemoteWriteUrl;
-  if (receiver === m.receiver && remoteWriteUrl === m.remoteWriteUrl) return site;
-  return { ...site, layers: { ...site.layers, monitoring: { ...m, receiver, ...(remoteWriteUrl ? { remoteWriteUrl } : {}) } } };
+  if (valueAt(raw, ['layers', 'monitoring', 'receiver']) !== undefined) return site;
+  const monitoring = { ...site.layers.monitoring, receiver: fleet.alerting.defaultReceiver };
+  return { ...site, layers: { ...site.layers, monitoring } };
 }
 
 /** The registries.yaml `mirrors` of a site: the fleet's, with the site's entries replacing those of the same host; sorted. */
