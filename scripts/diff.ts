@@ -13,7 +13,7 @@ import { GitError, readTreeAtRef, readTreeFromDisk, repoRoot, resolveBase } from
 import { renderMarkdown, renderText } from '../tools/diff/render';
 import { diffTrees, TreeDiff } from '../tools/diff/tree';
 import { InputError } from '../lib/model/errors';
-import { PLATFORM } from '../lib/model/site';
+import { DIST_PATH } from '../lib/model/site';
 import { parseArgs as parseSynthArgs, synth } from '../lib/synth/cli';
 
 const USAGE = `usage: npm run diff -- [--base REF] [--markdown] [--stat] [--output FILE] [--sites DIR] [--head-label TEXT]
@@ -97,7 +97,7 @@ export interface DiffResult {
 export async function runDiff(opts: DiffOptions): Promise<DiffResult> {
   const repoDir = repoRoot(opts.repoDir ?? process.cwd());
   const base = resolveBase(repoDir, opts.base);
-  const distPath = PLATFORM.distPath;
+  const distPath = DIST_PATH;
   const tmp = mkdtempSync(join(tmpdir(), 'edge-ai-diff-'));
   try {
     const outDir = join(tmp, 'dist');

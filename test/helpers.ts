@@ -3,9 +3,10 @@
  */
 import * as yaml from 'js-yaml';
 import { loadCatalog } from '../lib/model/catalog';
-import { parseSiteFile } from '../lib/model/load';
+import { loadFleet, parseSiteFile } from '../lib/model/load';
+import { Fleet } from '../lib/model/fleet';
 import { Site } from '../lib/model/schema';
-import { Catalog } from '../lib/model/site';
+import { Catalog, PlatformSettings, platformSettings } from '../lib/model/site';
 import { ResolvedLayer } from '../lib/constructs/layer';
 import { RenderedSite, renderSite, resolveSite } from '../lib/synth/render';
 
@@ -22,8 +23,20 @@ export interface K8sObject {
 let catalog: Catalog | undefined;
 /** The repository's catalogues (models, Modelfiles), loaded once per test file. */
 export function repoCatalog(): Catalog {
-  catalog ??= loadCatalog(process.cwd());
+  catalog ??= loadCatalog(process.cwd(), repoFleet());
   return catalog;
+}
+
+let fleet: Fleet | undefined;
+/** The repository's fleet.yaml, validated. */
+export function repoFleet(): Fleet {
+  fleet ??= loadFleet('fleet.yaml');
+  return fleet;
+}
+
+/** Repository, revision and dist folder Argo CD syncs (from fleet.yaml). */
+export function repoPlatform(): PlatformSettings {
+  return platformSettings(repoFleet());
 }
 
 /** Parses a site from YAML text as if it were `sites/<name>.yaml`. */

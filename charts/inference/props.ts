@@ -6,7 +6,8 @@
 import { InputError } from '../../lib/model/errors';
 import { Architecture, ClientSpec, InferenceSpec } from '../../lib/model/schema';
 import { SiteContext, siteArchitectures } from '../../lib/model/site';
-import { IMAGES, ImageRef } from '../../lib/model/versions';
+import { IMAGES, ImageRef, OWN_IMAGES } from '../../lib/model/versions';
+import { Fleet, ownImageRepository } from '../../lib/model/fleet';
 import { ContainerResources } from '../../lib/constructs/workload';
 import { latencyBucket } from './rules';
 import { CONFIGMAP_MODEL_LIMIT_BYTES } from '@edge-ai/inference-contract';
@@ -57,6 +58,8 @@ export interface InferenceLayerProps {
   /** Pods allowed to call the inference API. */
   readonly clients: readonly ClientSpec[];
   readonly slo: SloSpec;
+  /** The serving image (the project's own server from the fleet registry, or Triton). */
+  readonly image: ImageRef;
   /** Architectures the pods may run on: the image's ∩ the site's (never empty). */
   readonly architectures: readonly Architecture[];
   /** Nodes of those architectures: with one, a node drain must be able to evict every replica. */
@@ -65,9 +68,14 @@ export interface InferenceLayerProps {
   readonly monitoring: boolean;
 }
 
-/** The image of a runtime (versions live in lib/model/versions.ts). */
-export function runtimeImage(runtime: InferenceRuntime): ImageRef {
-  return runtime === InferenceRuntime.TRITON ? IMAGES.triton : IMAGES.inferenceServer;
+/**
+ * The image of a runtime (versions live in lib/model/versions.ts). The project's own server is pulled from the
+ * registry of fleet.yaml (`images.registry`).
+ */
+export function runtimeImage(runtime: InferenceRuntime, fleet: Pick<Fleet, 'images'>): ImageRef {
+  if (runtime === InferenceRuntime.TRITON) return IMAGES.triton;
+  const own = OWN_IMAGES.inferenceServer;
+  return { repository: ownImageRepository(fleet, own.name), tag: own.tag, architectures: own.architectures };
 }
 
 function formatKiB(bytes: number): string {
@@ -126,7 +134,7 @@ export function resolveInferenceProps(ctx: SiteContext, monitoring: boolean): In
   const { site, file } = ctx;
   const spec = site.layers.inference;
   const runtime = spec.runtime === 'triton' ? InferenceRuntime.TRITON : InferenceRuntime.ONNX;
-  const image = runtimeImage(runtime);
+  const image = runtimeImage(runtime, ctx.catalog.fleet);
   const siteArchs = siteArchitectures(site);
   const architectures = image.architectures.filter((a) => siteArchs.includes(a));
   if (architectures.length === 0) {
@@ -160,6 +168,7 @@ export function resolveInferenceProps(ctx: SiteContext, monitoring: boolean): In
     resources: spec.resources,
     clients: spec.clients,
     slo: spec.slo,
+    image,
     architectures,
     eligibleNodes: site.nodes.filter((n) => architectures.includes(n.arch)).length,
     monitoring,

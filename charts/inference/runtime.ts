@@ -11,7 +11,7 @@ import { HttpProbeSpec, MainContainerSpec } from '../../lib/constructs/workload'
 import { AnalysisMetricSpec, onnxServerAnalysis, tritonAnalysis } from './analysis';
 import { deliveredFilesSha256, InferenceModel } from '../../lib/model/inference-models';
 import { INFERENCE_NAMESPACE, WORKLOAD_NAME } from './names';
-import { InferenceLayerProps, InferenceRuntime, runtimeImage } from './props';
+import { InferenceLayerProps, InferenceRuntime } from './props';
 import { TRITON_MODEL_VERSION, TRITON_PORTS, tritonModelConfig } from './triton';
 
 /** Where models are mounted (the server's default MODEL_REPOSITORY; Triton gets it as a flag). */
@@ -100,7 +100,7 @@ function onnxServer(props: InferenceLayerProps): RuntimeDescriptor {
   return {
     container: {
       name: 'inference-server',
-      image: imageName(runtimeImage(InferenceRuntime.ONNX)),
+      image: imageName(props.image),
       ports: [{ name: port, containerPort: SERVER_PORT }],
       env,
       resources: props.resources,
@@ -127,7 +127,7 @@ function triton(props: InferenceLayerProps): RuntimeDescriptor {
   return {
     container: {
       name: 'triton',
-      image: imageName(runtimeImage(InferenceRuntime.TRITON)),
+      image: imageName(props.image),
       // The binary directly, not the image entrypoint: nvidia_entrypoint.sh probes for GPUs and tries to
       // symlink driver libraries into /opt/tritonserver/lib, which a read-only root filesystem refuses.
       command: ['tritonserver'],

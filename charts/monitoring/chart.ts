@@ -19,6 +19,7 @@ import { SiteView } from '../../lib/constructs/layer';
 import { RuleModule } from '../../lib/constructs/rules';
 import { PROMETHEUS_SELECTOR_LABELS, prometheusRule } from '../../lib/constructs/telemetry';
 import { MonitoringSpec, Site } from '../../lib/model/schema';
+import { PlatformSettings } from '../../lib/model/site';
 import { monitoringNetworkPolicies } from './network';
 import { GRAFANA_DASHBOARD_LABEL, MONITORING_NAMESPACE } from './targets';
 
@@ -38,12 +39,17 @@ export interface MonitoringProps {
   readonly remoteWritePort?: number;
   /** Port of the OTLP traces backend, when the site exports traces. */
   readonly tracesPort?: number;
+  /** Repository address and revision for the alerts' runbook links (fleet.yaml git). */
+  readonly platform: RunbookLinks;
 }
 
+/** What the runbook links of the rules are built from. */
+export type RunbookLinks = Pick<PlatformSettings, 'webURL' | 'targetRevision'>;
+
 /** Renders rule modules as PrometheusRules in the monitoring namespace. */
-export function addRules(scope: Construct, modules: readonly RuleModule[]): void {
+export function addRules(scope: Construct, modules: readonly RuleModule[], platform: RunbookLinks): void {
   for (const m of modules) {
-    const rule = prometheusRule(scope, m.name, { name: m.name, namespace: MONITORING_NAMESPACE, groups: m.groups });
+    const rule = prometheusRule(scope, m.name, { name: m.name, namespace: MONITORING_NAMESPACE, groups: m.groups, platform });
     for (const [k, v] of Object.entries(SKIP_DRY_RUN)) rule.metadata.addAnnotation(k, v);
   }
 }
@@ -82,7 +88,7 @@ export class MonitoringChart extends Chart {
     super(scope, id, { labels: chartLabels(props.site.name, 'monitoring'), disableResourceNameHashes: true });
     const all = contributions(site);
     this.ruleModules = all.flatMap((c) => c.rules ?? []);
-    addRules(this, this.ruleModules);
+    addRules(this, this.ruleModules, props.platform);
     monitoringNetworkPolicies(this, {
       site: props.site,
       siteNamespaces: site.layers.flatMap((l) => l.namespaces.map((n) => n.name)),

@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { buildDashboards, DashboardContribution, DashboardScope } from '../../lib/constructs/dashboard';
 import { chartLabels } from '../../lib/constructs/labels';
 import { RuleModule } from '../../lib/constructs/rules';
-import { addDashboard, addRules } from './chart';
+import { addDashboard, addRules, RunbookLinks } from './chart';
 
 /**
  * In a folder of its own: the hub root Application syncs only dist/hub/*.k8s.yaml into the hub's argocd
@@ -20,6 +20,8 @@ export interface HubMonitoringProps {
   readonly rules: readonly RuleModule[];
   /** Dashboards in display order; repeated ids are merged (their facts united). */
   readonly dashboards: readonly DashboardContribution[];
+  /** Repository address and revision for the runbook links (fleet.yaml git). */
+  readonly platform: RunbookLinks;
 }
 
 export class HubMonitoringChart extends Chart {
@@ -28,7 +30,7 @@ export class HubMonitoringChart extends Chart {
   constructor(scope: Construct, id: string, props: HubMonitoringProps) {
     super(scope, id, { labels: { ...chartLabels('hub', 'monitoring') }, disableResourceNameHashes: true });
     this.ruleModules = props.rules;
-    addRules(this, this.ruleModules);
+    addRules(this, this.ruleModules, props.platform);
     for (const d of buildDashboards(DashboardScope.Fleet, props.dashboards)) addDashboard(this, d, 'grafana-dashboard-fleet-');
   }
 }

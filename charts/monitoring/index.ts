@@ -32,7 +32,7 @@ function resolveMonitoringProps(ctx: ResolveContext | Omit<ResolveContext, 'isAc
   if (!spec.enabled) return undefined;
   assertReceiver(spec, file);
   remoteWrite(spec, file);
-  return { site, spec, file, remoteWritePort: port(spec.remoteWriteUrl), tracesPort: tracesExporter(spec, file).port };
+  return { site, spec, file, remoteWritePort: port(spec.remoteWriteUrl), tracesPort: tracesExporter(spec, file).port, platform: ctx.catalog.platform };
 }
 
 export function monitoringNamespaces(): NamespaceSpec[] {

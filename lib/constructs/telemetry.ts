@@ -9,7 +9,7 @@
  */
 import { Construct } from 'constructs';
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/monitoring-monitoring.coreos.com';
-import { PLATFORM } from '../model/site';
+import { PlatformSettings } from '../model/site';
 
 /** Labels the site Prometheus selects monitoring objects by. */
 export const PROMETHEUS_SELECTOR_LABELS: Readonly<Record<string, string>> = { 'edge-ai.io/prometheus': 'site' };
@@ -78,10 +78,9 @@ export interface RuleGroupSpec {
   readonly rules: readonly (AlertSpec | RecordingSpec)[];
 }
 
-/** Browsable runbook address for `runbook_url`. */
-export function runbookUrl(runbook: string): string {
-  const web = PLATFORM.repoURL.replace(/\.git$/, '');
-  return `${web}/blob/${PLATFORM.targetRevision}/docs/runbooks/${runbook}.md`;
+/** Browsable runbook address for `runbook_url`: the fleet repository's web address at the tracked revision. */
+export function runbookUrl(platform: Pick<PlatformSettings, 'webURL' | 'targetRevision'>, runbook: string): string {
+  return `${platform.webURL}/blob/${platform.targetRevision}/docs/runbooks/${runbook}.md`;
 }
 
 function isAlert(rule: AlertSpec | RecordingSpec): rule is AlertSpec {
@@ -92,6 +91,8 @@ export interface RuleProps {
   readonly name: string;
   readonly namespace: string;
   readonly groups: readonly RuleGroupSpec[];
+  /** Where the runbook links point (fleet.yaml git, through the catalogue). */
+  readonly platform: Pick<PlatformSettings, 'webURL' | 'targetRevision'>;
 }
 
 /** A PrometheusRule carrying the selector labels, with the standard alert annotations added. */
@@ -113,7 +114,7 @@ export function prometheusRule(scope: Construct, id: string, props: RuleProps): 
                 expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr),
                 for: r.for,
                 labels: { severity: r.severity, ...r.labels },
-                annotations: { summary: r.summary, description: r.description, runbook_url: runbookUrl(r.runbook) },
+                annotations: { summary: r.summary, description: r.description, runbook_url: runbookUrl(props.platform, r.runbook) },
               }
             : { record: r.record, expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr), labels: r.labels ? { ...r.labels } : undefined },
         ),

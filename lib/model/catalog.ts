@@ -5,8 +5,10 @@
 import { join } from 'node:path';
 import { loadInferenceModels } from './inference-models';
 import { loadOllamaModelfiles } from './modelfiles';
-import { Catalog, PLATFORM } from './site';
+import type { Fleet } from './fleet';
+import { Catalog, platformSettings } from './site';
 
-export function loadCatalog(root: string): Catalog {
-  return { platform: PLATFORM, onnxModels: loadInferenceModels(join(root, 'models', 'onnx')), modelfiles: loadOllamaModelfiles(join(root, 'models', 'ollama')) };
+/** The catalogues of the repository at `root`, with the fleet config the run loaded (lib/model/load.ts loadFleet). */
+export function loadCatalog(root: string, fleet: Fleet): Catalog {
+  return { fleet, platform: platformSettings(fleet), onnxModels: loadInferenceModels(join(root, 'models', 'onnx')), modelfiles: loadOllamaModelfiles(join(root, 'models', 'ollama')) };
 }

@@ -9,6 +9,7 @@
  * once so that charts receive fully resolved values.
  */
 import { z } from 'zod';
+import { RegistryMirrorsSchema } from './fleet';
 
 /** RFC 1123 DNS label: what Kubernetes accepts for namespaces, and what Argo CD accepts for cluster names. */
 export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -271,6 +272,21 @@ const gitops = z
   })
   .strict();
 
+/** Image pulls at the site: the K3s embedded peer-to-peer mirror and overrides of the fleet's mirrors. */
+const registries = z
+  .object({
+    embeddedMirror: z
+      .boolean()
+      .default(false)
+      .describe(
+        'K3s embedded registry mirror (Spegel, `embedded-registry: true` on the servers): nodes share pulled images peer to peer, so an image crosses the uplink once per site. Needs K3s v1.28.6+k3s1 / v1.29.1+k3s1 or any 1.30+ release; nodes must reach each other on TCP 5001 and 6443. @default false',
+      ),
+    mirrors: RegistryMirrorsSchema.optional().describe(
+      'Per-site override of fleet.yaml registries.mirrors: each registry host listed here replaces the fleet entry for that host (e.g. a mirror in the plant network). @default the fleet mirrors',
+    ),
+  })
+  .strict();
+
 export const SiteSchema = z
   .object({
     name: dnsLabel
@@ -298,6 +314,7 @@ export const SiteSchema = z
       .strict()
       .default({ inference: inference.parse({}), ollama: ollama.parse({}), monitoring: monitoring.parse({}) }),
     gitops: gitops.default({ mode: 'hub', syncWindows: [] }),
+    registries: registries.default({ embeddedMirror: false }),
   })
   .strict();
 
@@ -307,3 +324,4 @@ export type InferenceSpec = Site['layers']['inference'];
 export type OllamaSpec = Site['layers']['ollama'];
 export type MonitoringSpec = Site['layers']['monitoring'];
 export type GitopsSpec = Site['gitops'];
+export type SiteRegistriesSpec = Site['registries'];

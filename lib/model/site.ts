@@ -3,28 +3,36 @@
  * platform settings) loaded once from the repository. Charts are pure functions of this value: they never
  * read files, the environment or the clock.
  */
+import { Fleet, repositoryWebURL } from './fleet';
 import type { InferenceModel } from './inference-models';
 import type { Modelfile } from './modelfile';
 import { Site } from './schema';
 
-/** Fleet-wide settings that are not facts of one site. */
+/** Where Argo CD finds the rendered output: fleet.yaml `git` plus the repository layout. */
 export interface PlatformSettings {
-  /** The Git repository Argo CD syncs rendered output from. */
+  /** The Git repository Argo CD syncs rendered output from (fleet.yaml git.repoURL). */
   readonly repoURL: string;
-  /** Branch or tag Argo CD tracks. */
+  /** Branch or tag Argo CD tracks (fleet.yaml git.targetRevision). */
   readonly targetRevision: string;
   /** Folder of the rendered output inside the repository. */
   readonly distPath: string;
+  /** Browsable address of the repository (runbook links). */
+  readonly webURL: string;
 }
 
-export const PLATFORM: PlatformSettings = {
-  repoURL: 'https://github.com/edge-ai-gitops/edge-ai-gitops.git',
-  targetRevision: 'main',
-  distPath: 'dist',
-};
+/** Folder of the rendered output inside the repository (a layout fact of this project, not a fleet setting). */
+export const DIST_PATH = 'dist';
+
+/** The platform settings of a validated fleet config (lib/model/load.ts loadFleet guarantees a web address). */
+export function platformSettings(fleet: Fleet): PlatformSettings {
+  return { repoURL: fleet.git.repoURL, targetRevision: fleet.git.targetRevision, distPath: DIST_PATH, webURL: repositoryWebURL(fleet.git) ?? fleet.git.repoURL };
+}
 
 /** Fleet-wide inputs loaded from the repository; layers extend it with their own catalogues. */
 export interface Catalog {
+  /** The validated fleet.yaml (lib/model/fleet.ts), read once per run. */
+  readonly fleet: Fleet;
+  /** Derived from `fleet.git`. */
   readonly platform: PlatformSettings;
   /** ONNX models of models/onnx/ with the files the inference layer delivers (lib/model/inference-models.ts). */
   readonly onnxModels: readonly InferenceModel[];

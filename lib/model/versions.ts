@@ -25,10 +25,16 @@ export function imageName(ref: ImageRef): string {
   return `${ref.repository}:${ref.tag}`;
 }
 
+/**
+ * The project's own images, released from this repository (no update bot: the tag is the server/package.json
+ * version). Pulled from `<fleet.yaml images.registry>/<name>` (lib/model/fleet.ts ownImageRepository).
+ */
+export const OWN_IMAGES = {
+  /** The inference server (server/), built multi-arch by .github/workflows/inference-server-image.yaml. */
+  inferenceServer: { name: 'inference-server', tag: '0.1.0', architectures: ['amd64', 'arm64'] },
+} as const satisfies Record<string, Omit<ImageRef, 'repository'> & { readonly name: string }>;
+
 export const IMAGES = {
-  /** The project's own inference server (server/), built multi-arch by .github/workflows/inference-server-image.yaml. */
-  // renovate: datasource=docker depName=ghcr.io/edge-ai-gitops/inference-server
-  inferenceServer: { repository: 'ghcr.io/edge-ai-gitops/inference-server', tag: '0.1.0', architectures: ['amd64', 'arm64'] },
   /**
    * Ollama server and CLI (the bootstrap Job runs the same image). Multi-arch index (scripts/build_docker.sh builds
    * linux/amd64,linux/arm64). 0.34.2 per docs/decisions/0007-ollama-hardening.md: the newest tag with dated Docker

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { formatMiB } from '../model/capacity';
 import { loadCatalog } from '../model/catalog';
 import { InputError } from '../model/errors';
-import { displayPath, loadInventory } from '../model/load';
+import { displayPath, loadFleet, loadInventory } from '../model/load';
 import { CacheConfig, codeFingerprint, fleetInputs, RenderCache } from './cache';
 import { renderFleet } from './fleet';
 import { SiteSummary } from './render';
@@ -15,6 +15,8 @@ import { OutputTransaction } from './writer';
 
 export interface SynthOptions {
   readonly sitesDir: string;
+  /** The fleet config (fleet.yaml). @default fleet.yaml of the working directory */
+  readonly fleetFile?: string;
   readonly outDir: string;
   /** Render only these sites and touch nothing else in the output. */
   readonly only: readonly string[];
@@ -23,8 +25,8 @@ export interface SynthOptions {
   readonly quiet: boolean;
   /** Print one machine-readable `synth-stats {...}` line (used by the benchmark). */
   readonly stats: boolean;
-  /** Reuse unchanged sites from the render cache. @default true */
-  readonly cache: boolean;
+  /** Reuse unchanged sites from the render cache (CLI only). @default true */
+  readonly cache?: boolean;
   /** Render cache folder. @default node_modules/.cache/edge-ai-synth */
   readonly cacheDir?: string;
 }
@@ -32,6 +34,7 @@ export interface SynthOptions {
 const USAGE = `usage: npm run synth -- [--site NAME]... [--sites DIR] [--out DIR] [--jobs N] [--quiet]
   --site NAME   render only this site (repeatable); nothing outside dist/NAME/ is touched
   --sites DIR   inventory folder (default: sites)
+  --fleet FILE  fleet config (default: fleet.yaml)
   --out DIR     output folder (default: dist); must be empty or written by synth
   --jobs N      worker threads (default: automatic)
   --no-cache    render every site from scratch (CI's stale check does)
@@ -41,6 +44,7 @@ const USAGE = `usage: npm run synth -- [--site NAME]... [--sites DIR] [--out DIR
 
 export function parseArgs(argv: readonly string[]): SynthOptions {
   let sitesDir = 'sites';
+  let fleetFile = 'fleet.yaml';
   // Not $CDK8S_OUTDIR: `npx cdk8s synth` deletes that folder before running the app, which would defeat the
   // atomic writer (cdk8s.yaml points it at a scratch folder under .build/).
   let outDir = 'dist';
@@ -63,6 +67,9 @@ export function parseArgs(argv: readonly string[]): SynthOptions {
         break;
       case '--sites':
         sitesDir = value();
+        break;
+      case '--fleet':
+        fleetFile = value();
         break;
       case '--out':
         outDir = value();
@@ -90,7 +97,7 @@ export function parseArgs(argv: readonly string[]): SynthOptions {
         throw new UsageError(`unknown argument "${arg}"`);
     }
   }
-  return { sitesDir: resolve(sitesDir), outDir: resolve(outDir), only, jobs, quiet, stats, cache, cacheDir };
+  return { sitesDir: resolve(sitesDir), fleetFile: resolve(fleetFile), outDir: resolve(outDir), only, jobs, quiet, stats, cache, cacheDir };
 }
 
 class UsageError extends Error {}
@@ -107,33 +114,31 @@ export interface SynthResult {
   readonly cached: number;
 }
 
-/** Fleet-level files every site's render reads (absent ones count as absent). */
-const FLEET_INPUT_FILES = ['fleet.yaml'];
-
 /**
  * The render cache of this checkout. The code fingerprint is the built bundles (every chart and constant) and the
  * lockfile (every dependency version). Only the bundled CLI (.build/main.js) has such a fingerprint: run from
  * TypeScript source (tests, ts-node) there is no cache.
  */
-export function defaultCacheConfig(root: string, dir = join(root, 'node_modules', '.cache', 'edge-ai-synth')): CacheConfig | undefined {
+export function defaultCacheConfig(root: string, fleetFile: string, dir = join(root, 'node_modules', '.cache', 'edge-ai-synth')): CacheConfig | undefined {
   if (!__filename.endsWith('.js')) return undefined;
   return {
     dir,
     code: codeFingerprint([__filename, join(__dirname, 'synth-worker.js'), join(root, 'package-lock.json')]),
-    fleet: fleetInputs(FLEET_INPUT_FILES.map((f) => join(root, f))),
+    fleet: fleetInputs([fleetFile]),
   };
 }
 
 /** Runs one synth. Without `cache`, every site is rendered (the CLI passes the checkout's cache). */
 export async function synth(options: SynthOptions, cache?: CacheConfig): Promise<SynthResult> {
   const runStarted = Date.now();
-  const loaded = loadInventory(options.sitesDir);
+  const fleet = loadFleet(options.fleetFile ?? resolve('fleet.yaml'));
+  const loaded = loadInventory(options.sitesDir, fleet);
   for (const name of options.only) {
     if (!loaded.some((l) => l.site.name === name)) {
       throw new InputError(options.sitesDir, '--site', name, 'is not a site of this inventory', `use one of: ${loaded.map((l) => l.site.name).slice(0, 20).join(', ')}`);
     }
   }
-  const catalog = loadCatalog(process.cwd());
+  const catalog = loadCatalog(process.cwd(), fleet);
   const selected = options.only.length ? loaded.filter((l) => options.only.includes(l.site.name)) : loaded;
   const tx = new OutputTransaction(options.outDir, {
     onlyDirs: options.only.length ? options.only : undefined,
@@ -183,7 +188,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const untouched = `${displayPath(options.outDir)}/ was left unchanged.`;
   try {
-    const result = await synth(options, options.cache ? defaultCacheConfig(process.cwd(), options.cacheDir) : undefined);
+    const result = await synth(options, options.cache !== false ? defaultCacheConfig(process.cwd(), options.fleetFile ?? resolve('fleet.yaml'), options.cacheDir) : undefined);
     const ms = Date.now() - started;
     printSummary(result, options, ms);
     if (options.stats) {

@@ -57,7 +57,7 @@ export function hubMonitoringOutput(sites: readonly LoadedSite[], catalog: Catal
   }
   const dashboards = [...(monitoringTelemetry().dashboards ?? []), ...[...byLayer.values()].flat()];
   const app = new App({ outdir: 'hub' });
-  const chart = new HubMonitoringChart(app, 'hub-monitoring', { rules: hubSites.length ? [hubArgoCdRules(hubSites)] : [], dashboards });
+  const chart = new HubMonitoringChart(app, 'hub-monitoring', { rules: hubSites.length ? [hubArgoCdRules(hubSites)] : [], dashboards, platform: catalog.platform });
   const objects = chart.toJson();
   return objects.length ? [{ path: HUB_MONITORING_FILE, content: toYaml(objects) }] : [];
 }

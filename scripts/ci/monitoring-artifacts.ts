@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import * as yaml from 'js-yaml';
 import { loadCatalog } from '../../lib/model/catalog';
-import { loadInventory } from '../../lib/model/load';
+import { loadFleet, loadInventory } from '../../lib/model/load';
 import {
   alertmanagerConfigs,
   alertmanagerConfigsInDist,
@@ -60,8 +60,9 @@ function fail(message: string): never {
 }
 
 function extract(o: Options): void {
-  const loaded = loadInventory(o.sites);
-  const catalog = loadCatalog(process.cwd());
+  const fleet = loadFleet('fleet.yaml');
+  const loaded = loadInventory(o.sites, fleet);
+  const catalog = loadCatalog(process.cwd(), fleet);
   const { files } = extractRuleFiles(o.dist);
   const monitored = loaded.filter((s) => s.site.layers.monitoring.enabled).map((s) => s.site.name);
   const missing = monitored.filter((s) => !files.has(s));
@@ -104,8 +105,9 @@ function extract(o: Options): void {
 }
 
 function tests(o: Options): void {
-  const loaded = loadInventory(o.sites);
-  const catalog = loadCatalog(process.cwd());
+  const fleet = loadFleet('fleet.yaml');
+  const loaded = loadInventory(o.sites, fleet);
+  const catalog = loadCatalog(process.cwd(), fleet);
   const wanted = promtoolTestFiles(loaded, catalog);
   const present = new Set(
     readdirSafe(PROMTOOL_TESTS_DIR)

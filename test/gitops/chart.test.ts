@@ -14,10 +14,11 @@ import { HelmRelease } from '../../lib/constructs/helm';
 import { Site } from '../../lib/model/schema';
 import { defineLayer, LayerDefinition } from '../../lib/constructs/layer';
 import { LAYERS } from '../../lib/synth/registry';
-import { PLATFORM } from '../../lib/model/site';
 import { renderSite, resolveSite } from '../../lib/synth/render';
-import { buildSite, findAll, findResource, K8sObject, repoCatalog } from '../helpers';
+import { K8sObject, buildSite, findAll, findResource, repoCatalog, repoPlatform } from '../helpers';
 import { fixtureRelease, sampleInMode, site } from './support';
+
+const PLATFORM = repoPlatform();
 
 function layersWith(release: HelmRelease): SiteLayer[] {
   return [

@@ -25,9 +25,10 @@ import {
   PULL_ARGOCD_SIZES,
   SITE_LABEL,
 } from '../../charts/gitops/contract';
-import { PLATFORM } from '../../lib/model/site';
-import { sampleSite } from '../helpers';
+import { repoPlatform, sampleSite } from '../helpers';
 import { renderHubFor } from './support';
+
+const PLATFORM = repoPlatform();
 
 const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'gitops.md'), 'utf8');
 

@@ -16,12 +16,13 @@ import { loadCrdDocuments } from './crd-scope';
 import { HUB_MONITORING_FILE } from '../../charts/monitoring/hub';
 import { bootstrapProjectSpec, HUB_MONITORING_DIR, HUB_MONITORING_NAMESPACE, HUB_ROOTS, hubRootApplications } from '../../charts/gitops/bootstrap';
 import { ARGOCD_NAMESPACE, PROJECTS } from '../../charts/gitops/contract';
-import { PLATFORM } from '../../lib/model/site';
 import { MONITORING_NAMESPACE } from '../../lib/constructs/telemetry';
 import { LayerEntry, SiteEntry } from '../../charts/gitops/site';
 import { loadInventory } from '../../lib/model/load';
-import { K8sObject } from '../helpers';
+import { K8sObject, repoPlatform } from '../helpers';
 import { evaluateTemplate } from './support';
+
+const PLATFORM = repoPlatform();
 
 const repo = join(__dirname, '..', '..');
 const dist = join(repo, 'dist');

@@ -9,10 +9,11 @@ import { GITOPS_APPLICATIONSET, LAYERS_APPLICATIONSET, maxUpdateForRing } from '
 import { ARGOCD_NAMESPACE, CLUSTER_SECRET_TYPE_LABEL, GITOPS_MODE_LABEL, IN_CLUSTER_SERVER, PROJECTS, RING_LABEL, SITE_LABEL } from '../../charts/gitops/contract';
 import { CLUSTER_SCOPED_KINDS } from '../../charts/gitops/project';
 import { LayerEntry, SiteEntry } from '../../charts/gitops/site';
-import { PLATFORM } from '../../lib/model/site';
 import { HELM_CHARTS } from '../../lib/model/versions';
-import { buildSite, findAll, findResource, K8sObject, sampleSite } from '../helpers';
+import { K8sObject, buildSite, findAll, findResource, repoPlatform, sampleSite } from '../helpers';
 import { evaluateTemplate, renderHubFor, sampleInMode, site, stepMatches } from './support';
+
+const PLATFORM = repoPlatform();
 
 const samples = ['factory-floor', 'office', 'warehouse'].map(sampleSite);
 const hub = renderHubFor(samples);

@@ -8,7 +8,7 @@
 import { bootstrapProject, hubRootApplications, pullRootApplication, rootApplicationObject } from '../../charts/gitops/bootstrap';
 import { PROJECTS } from '../../charts/gitops/contract';
 import { formatIssue, validateManifests } from '../../tools/validate';
-import { buildSite, K8sObject, sampleSite } from '../helpers';
+import { buildSite, K8sObject, repoPlatform, sampleSite } from '../helpers';
 import { renderHubFor, sampleInMode } from './support';
 
 const ARGO_KINDS = new Set(['Application', 'ApplicationSet', 'AppProject']);
@@ -29,7 +29,7 @@ function argoObjects(): { where: string; objects: K8sObject[]; extraKinds: Reado
   }
   out.push({ where: 'dist/hub', objects: renderHubFor(['factory-floor', 'office', 'warehouse'].map(sampleSite)).objects, extraKinds: new Set() });
   const site = sampleSite('warehouse');
-  const platform = { repoURL: 'https://github.com/edge-ai-gitops/edge-ai-gitops.git', targetRevision: 'main', distPath: 'dist' };
+  const platform = repoPlatform();
   const bootstrap = [
     bootstrapProject(platform, 'pull'),
     bootstrapProject(platform, 'hub'),

@@ -6,10 +6,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { alertsOf } from '../../lib/constructs/rules';
 import { siteRuleModules } from '../../tools/monitoring/artifacts';
 import { runbookUrl } from '../../lib/constructs/telemetry';
-import { K8sObject, repoCatalog } from '../helpers';
+import { K8sObject, repoCatalog, repoPlatform } from '../helpers';
 import { distObjects, hubObjects, monitoringObjects, SAMPLE_SITES, sampleFleet, sampleSite } from './support';
 
-const RUNBOOK_PREFIX = runbookUrl('X').replace(/X\.md$/, '');
+const RUNBOOK_PREFIX = runbookUrl(repoPlatform(), 'X').replace(/X\.md$/, '');
 const SECTIONS = ['## Meaning', '## Impact', '## Diagnosis', '## Fix'];
 
 interface RenderedAlert {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promtoolTestFiles, ruleFile, ruleFlavours } from '../../tools/monitoring/artifacts';
 import { promtoolTestFile, renderAnnotation } from '../../tools/monitoring/promtool';
 import { alertsOf, RuleModule } from '../../lib/constructs/rules';
-import { repoCatalog } from '../helpers';
+import { repoCatalog, repoPlatform } from '../helpers';
 import { sampleFleet } from './support';
 import * as yaml from 'js-yaml';
 
@@ -19,13 +19,13 @@ const promtool = spawnSync('promtool', ['--version']).status === 0;
 
 function groupsOf(modules: readonly RuleModule[]): { name: string; rules: Record<string, unknown>[] }[] {
   // Same shape as the PrometheusRule spec (lib/constructs/telemetry.ts prometheusRule), without Kubernetes around it.
-  const { runbookUrl } = jest.requireActual<typeof import('../../lib/constructs/telemetry')>('../../lib/telemetry');
+  const { runbookUrl } = jest.requireActual<typeof import('../../lib/constructs/telemetry')>('../../lib/constructs/telemetry');
   return modules.flatMap((m) =>
     m.groups.map((g) => ({
       name: g.name,
       rules: g.rules.map((r) =>
         'alert' in r
-          ? { alert: r.alert, expr: r.expr, ...(r.for ? { for: r.for } : {}), labels: { severity: r.severity, ...r.labels }, annotations: { summary: r.summary, description: r.description, runbook_url: runbookUrl(r.runbook) } }
+          ? { alert: r.alert, expr: r.expr, ...(r.for ? { for: r.for } : {}), labels: { severity: r.severity, ...r.labels }, annotations: { summary: r.summary, description: r.description, runbook_url: runbookUrl(repoPlatform(), r.runbook) } }
           : { record: r.record, expr: r.expr },
       ),
     })),
@@ -81,7 +81,7 @@ describe('promtool unit tests', () => {
   (promtool ? it : it.skip)('pass against the rules of every flavour, and fail when a threshold changes (promtool installed)', () => {
     for (const f of flavours) {
       const rules = ruleFile(groupsOf(f.modules));
-      const test = promtoolTestFile(f.representative, f.modules);
+      const test = promtoolTestFile(f.representative, f.modules, repoPlatform());
       const good = runPromtool(rules, test);
       expect({ site: f.representative, ok: good.ok, output: good.ok ? '' : good.output }).toEqual({ site: f.representative, ok: true, output: '' });
     }
@@ -89,7 +89,7 @@ describe('promtool unit tests', () => {
     const f = flavours.find((x) => x.representative === 'office')!;
     const mutated = (yaml.load(ruleFile(groupsOf(f.modules))) as { groups: { rules: { alert?: string; for?: string }[] }[] });
     for (const g of mutated.groups) for (const r of g.rules) if (r.alert === 'NodeNotReady') r.for = '50m';
-    const bad = runPromtool(yaml.dump(mutated), promtoolTestFile(f.representative, f.modules));
+    const bad = runPromtool(yaml.dump(mutated), promtoolTestFile(f.representative, f.modules, repoPlatform()));
     expect(bad.ok).toBe(false);
     expect(bad.output).toContain('NodeNotReady');
   });

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IMAGES } from '../../lib/model/versions';
+import { OWN_IMAGES } from '../../lib/model/versions';
 import { REPO_ROOT } from './helpers';
 
 const json = (file: string) => JSON.parse(readFileSync(join(REPO_ROOT, file), 'utf8'));
@@ -15,7 +15,7 @@ const lock = json('package-lock.json');
 
 describe('inference contract version = server version = image tag the sites run', () => {
   it('the image tag the charts render is the contract version', () => {
-    expect(IMAGES.inferenceServer.tag).toBe(contract.version);
+    expect(OWN_IMAGES.inferenceServer.tag).toBe(contract.version);
   });
 
   it('the server is built from exactly that contract version and carries the same version', () => {

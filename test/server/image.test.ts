@@ -40,8 +40,14 @@ describe(WORKFLOW, () => {
     expect(workflow).toMatch(/permissions:\n {6}contents: read\n {6}packages: write\n/);
     expect(workflow).toContain('platforms: linux/amd64,linux/arm64');
     expect(workflow).toContain("push: ${{ github.event_name != 'pull_request' }}");
-    expect(workflow).toContain('IMAGE: ghcr.io/edge-ai-gitops/inference-server');
     expect(workflow).toContain('file: server/Dockerfile');
+  });
+
+  it('pushes to the registry of fleet.yaml, where the charts pull the image from', () => {
+    expect(workflow).toContain(`registry="$(yq -r '.images.registry' fleet.yaml)"`);
+    expect(workflow).toContain('echo "IMAGE=$registry/inference-server" >> "$GITHUB_ENV"');
+    expect(workflow).toContain('registry: ${{ steps.registry.outputs.host }}');
+    expect(workflow).not.toMatch(/ghcr\.io\/[a-z]/);
   });
 });
 

@@ -6,7 +6,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utim
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCatalog } from '../../lib/model/catalog';
-import { loadInventory } from '../../lib/model/load';
+import { loadFleet, loadInventory } from '../../lib/model/load';
 import { Catalog } from '../../lib/model/site';
 import { CacheConfig, codeFingerprint, RenderCache } from '../../lib/synth/cache';
 import { renderFleet } from '../../lib/synth/fleet';
@@ -25,10 +25,11 @@ writeFileSync(
   'name: kiosk\nlocation: Kiosk\nring: 2\nnodes:\n  - { name: kiosk-1, ip: 192.168.9.10, arch: arm64, cpuCores: 4, memoryGiB: 8 }\nlayers:\n  inference: { enabled: false }\n',
 );
 
-const baseCatalog = loadCatalog(process.cwd());
+const fleet = loadFleet('fleet.yaml');
+const baseCatalog = loadCatalog(process.cwd(), fleet);
 
 async function run(out: string, catalog: Catalog, cache?: CacheConfig): Promise<string[]> {
-  const loaded = loadInventory(sites);
+  const loaded = loadInventory(sites, fleet);
   const tx = new OutputTransaction(out, { protect: [process.cwd(), sites] });
   try {
     const r = await renderFleet(loaded, loaded, catalog, { jobs: 1, partial: false, target: tx.target, cache });

@@ -37,6 +37,13 @@ const CASES: readonly Case[] = [
   { rule: 'bad-cron', file: 'plant-a.yaml', field: 'gitops.syncWindows[0].schedule', value: '"0 25 * * *"', says: ['5-field cron expression'] },
   { rule: 'unsupported-k3s', file: 'plant-a.yaml', field: 'k3sVersion', value: '"v1.20.4+k3s1"', says: ['Kubernetes 1.28 to 1.33'] },
   { rule: 'bad-pod-label', file: 'plant-a.yaml', field: 'layers.inference.clients[0].podLabels.bad key!', value: '"bad key!"', says: ['not a valid key', 'Kubernetes label key'] },
+  {
+    rule: 'embedded-mirror-k3s',
+    file: 'plant-a.yaml',
+    field: 'registries.embeddedMirror',
+    value: 'true',
+    says: ['v1.28.6+k3s1 or later on this line', 'k3sVersion is v1.28.5+k3s1', 'generally available from v1.29.12+k3s1'],
+  },
   { rule: 'capacity', file: 'plant-a.yaml', field: 'nodes', value: '"1 node(s)"', says: ['site "plant-a" does not have the capacity', 'allocatable cpu 3500m / memory 924 MiB', 'add a node'] },
 ];
 
@@ -49,7 +56,7 @@ describe('inventory validation: one fixture per rule', () => {
 
   it.each(CASES)('$rule fails with file, field, value and fix', async (c) => {
     const dir = join(FIXTURES, 'invalid', c.rule);
-    const error = await synth({ sitesDir: dir, outDir: join(out, c.rule), only: [], jobs: 1, quiet: true, stats: false, cache: false }).then(
+    const error = await synth({ sitesDir: dir, outDir: join(out, c.rule), only: [], jobs: 1, quiet: true, stats: false }).then(
       () => undefined,
       (e: unknown) => e,
     );

@@ -128,6 +128,30 @@ describe('synth pipeline (built CLI)', () => {
     }
   });
 
+  // One fixture per failure path of fleet.yaml (schema, credentials, a rule after the schema, YAML syntax, a site
+  // rule that needs the fleet); test/synth/fleet.test.ts runs every fixture in process. A CLI start costs ~1 s.
+  it('invalid fleet.yaml fixtures exit 1 with one error line and leave the output byte-identical', () => {
+    const out = join(work, 'fleet-fixtures-out');
+    const valid = join(ROOT, 'test/fixtures/inventory/valid');
+    expect(run(['--sites', valid, '--out', out]).status).toBe(0);
+    const before = snapshot(out);
+    const fixtures = join(ROOT, 'test/fixtures/fleet/invalid');
+    const rules = ['unknown-key', 'credentials-in-repo-url', 'receiver-without-secret', 'yaml-syntax', 'embedded-mirror-shares-nothing'];
+    for (const rule of rules) {
+      const sites = existsSync(join(fixtures, rule, 'sites')) ? join(fixtures, rule, 'sites') : valid;
+      const r = run(['--fleet', join(fixtures, rule, 'fleet.yaml'), '--sites', sites, '--out', out]);
+      expect({ rule, status: r.status }).toEqual({ rule, status: 1 });
+      const lines = r.stderr.trim().split('\n');
+      expect({ rule, lines: lines.length }).toEqual({ rule, lines: 2 });
+      expect(lines[0]).toMatch(/^error: test\/fixtures\/fleet\/invalid\/[\w-]+\/(sites\/[\w-]+|fleet)\.yaml: .+ = .+: .+\. Fix: .+/);
+      expect(lines[0]).not.toContain('s3cr3t');
+      expect(lines[1]).toMatch(/was left unchanged\.$/);
+      const after = snapshot(out);
+      expect(contents(after)).toEqual(contents(before));
+      for (const [path, v] of before) expect(after.get(path)?.mtimeMs).toBe(v.mtimeMs);
+    }
+  });
+
   it('--site renders one site and touches nothing else', () => {
     const out = join(work, 'one');
     expect(run(['--out', out]).status).toBe(0);

@@ -21,12 +21,13 @@ import {
 import * as contract from '../../charts/gitops/contract';
 import { loadInventory } from '../../lib/model/load';
 import { FLEET_OUTPUTS } from '../../lib/synth/hub';
-import { PLATFORM } from '../../lib/model/site';
 import { formatIssue, validateManifests } from '../../tools/validate';
 import { HELM_CHARTS } from '../../lib/model/versions';
-import { buildSite, findResource, K8sObject, repoCatalog } from '../helpers';
+import { K8sObject, buildSite, findResource, repoCatalog, repoPlatform } from '../helpers';
 import { closeHcl, ModuleInstance } from './hcl';
 import { ENVIRONMENTS_DIR, MODULES_DIR, REPO, SITES_DIR } from './paths';
+
+const PLATFORM = repoPlatform();
 
 const inventory = loadInventory(SITES_DIR);
 const hubSites = inventory.filter((s) => s.site.gitops.mode === 'hub');

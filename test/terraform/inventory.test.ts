@@ -2,9 +2,11 @@
  * One source of truth: what Terraform derives from sites/*.yaml (the HCL of terraform/modules/inventory,
  * evaluated here) equals what the TypeScript loader returns, for the real inventory, for an inventory with an
  * added site, and for the defaults a minimal site file relies on. Broken inventories are rejected by both.
- * generated.json (the facts TypeScript owns) must be current.
+ * generated.json (the facts TypeScript owns) must be current. fleet.yaml (repository, registry mirrors) reaches the
+ * Terraform roots and the K3s nodes.
  */
 import { execFileSync } from 'node:child_process';
+import * as yaml from 'js-yaml';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,13 +21,16 @@ import {
   rootApplicationObject,
 } from '../../charts/gitops/bootstrap';
 import * as contract from '../../charts/gitops/contract';
-import { loadInventory, LoadedSite } from '../../lib/model/load';
+import { loadInventory, LoadedSite, siteMirrors } from '../../lib/model/load';
 import { SiteSchema } from '../../lib/model/schema';
 import { NODE_MEMORY_GIB_LABEL } from '../../charts/ollama/props';
-import { PLATFORM } from '../../lib/model/site';
 import { HELM_CHARTS } from '../../lib/model/versions';
 import { closeHcl, ModuleInstance } from './hcl';
-import { MODULES_DIR, REPO, SITES_DIR, TERRAFORM } from './paths';
+import { FLEET_FILE, MODULES_DIR, REPO, SITES_DIR, TERRAFORM } from './paths';
+import { repoFleet, repoPlatform } from '../helpers';
+
+const PLATFORM = repoPlatform();
+const FLEET = repoFleet();
 
 const INVENTORY = join(MODULES_DIR, 'inventory');
 
@@ -40,6 +45,8 @@ function expectedSites(loaded: readonly LoadedSite[]): Record<string, unknown> {
         ring: site.ring,
         k3s_version: site.k3sVersion,
         gitops_mode: site.gitops.mode,
+        embedded_registry: site.registries.embeddedMirror,
+        registry_mirrors: siteMirrors(site, FLEET),
         nodes: site.nodes.map((n) => ({ name: n.name, ip: n.ip, arch: n.arch, role: n.role, cpu_cores: n.cpuCores, memory_gib: n.memoryGiB })),
       },
     ]),
@@ -47,7 +54,7 @@ function expectedSites(loaded: readonly LoadedSite[]): Record<string, unknown> {
 }
 
 async function hclSites(sitesDir: string): Promise<Record<string, unknown>> {
-  const inv = await ModuleInstance.create(INVENTORY, { vars: { sites_dir: sitesDir } });
+  const inv = await ModuleInstance.create(INVENTORY, { vars: { sites_dir: sitesDir, fleet_file: FLEET_FILE } });
   const failed = (await inv.outputPreconditions('sites')).filter((p) => !p.ok);
   if (failed.length) throw new Error(failed.map((p) => p.message).join('\n'));
   return inv.output('sites');
@@ -111,6 +118,18 @@ describe('sites Terraform derives from sites/*.yaml', () => {
     });
   });
 
+  it('resolve the registry mirrors and the embedded mirror the same way: site entries replace the fleet entry of their host', async () => {
+    const site = `${MINIMAL_SITE}k3sVersion: v1.29.1+k3s1\nregistries:\n  embeddedMirror: true\n  mirrors:\n    docker.io: { endpoints: ["http://10.20.30.5:5000"] }\n    registry.lab.example:5000: {}\n`;
+    const dir = sitesWith({ 'lab.yaml': site });
+    const hcl = (await hclSites(dir)) as Record<string, { embedded_registry: boolean; registry_mirrors: Record<string, { endpoints: string[] }> }>;
+    const ts = loadInventory(dir, FLEET);
+    expect(hcl).toEqual(expectedSites(ts));
+    expect(hcl.lab.embedded_registry).toBe(true);
+    expect(hcl.lab.registry_mirrors['docker.io']).toEqual({ endpoints: ['http://10.20.30.5:5000'] });
+    expect(hcl.lab.registry_mirrors['registry.lab.example:5000']).toEqual({ endpoints: [] });
+    expect(Object.keys(hcl.lab.registry_mirrors)).toEqual(expect.arrayContaining(Object.keys(FLEET.registries.mirrors)));
+  });
+
   it('follow a site file being removed', async () => {
     const loaded = loadInventory(SITES_DIR);
     const drop = `${loaded[0].site.name}.yaml`;
@@ -131,6 +150,7 @@ describe('adding a site file adds its cluster to both worlds', () => {
     cpSync(TERRAFORM, join(root, 'terraform'), { recursive: true, filter: (src) => !src.includes('.terraform') });
     symlinkSync(join(REPO, 'dist'), join(root, 'dist'));
     cpSync(SITES_DIR, join(root, 'sites'), { recursive: true });
+    cpSync(FLEET_FILE, join(root, 'fleet.yaml'));
     writeFileSync(join(root, 'sites', 'lab.yaml'), MINIMAL_SITE);
     prod = await ModuleInstance.create(join(root, 'terraform/environments/prod'), {
       vars: { ssh_user: 'pi', ssh_private_key_path: '~/.ssh/id', hub_kubeconfig_path: '~/.kube/hub.yaml' },
@@ -165,23 +185,28 @@ describe('broken inventories are rejected by Terraform and by the TypeScript loa
     ['k3sVersion "latest"', { [`${first.site.name}.yaml`]: text.replace(/^k3sVersion: .*$/m, 'k3sVersion: latest') }, /never "latest"/],
     ['first node is an agent', { 'lab.yaml': MINIMAL_SITE.replace('memoryGiB: 16\n', 'memoryGiB: 16\n    role: agent\n') }, /first node of a site must be a K3s server .*: lab\.yaml \(nodes\[0\]\.role: agent\)/],
     ['gitops.mode is neither hub nor pull', { 'lab.yaml': `${MINIMAL_SITE}gitops:\n  mode: push\n` }, /gitops\.mode must be "hub" or "pull": lab\.yaml \(gitops\.mode: push\)/],
+    [
+      'embedded registry mirror on a K3s release without it',
+      { 'lab.yaml': `${MINIMAL_SITE}k3sVersion: v1.28.5+k3s1\nregistries:\n  embeddedMirror: true\n` },
+      /registries\.embeddedMirror needs a K3s release with the embedded registry mirror .*: lab\.yaml \(k3sVersion: v1\.28\.5\+k3s1\)/,
+    ],
     ['a node IP is used twice across the fleet', { 'lab.yaml': MINIMAL_SITE.replace('10.20.30.40', otherIp) }, new RegExp(`unique across the fleet; used more than once: ${otherIp.replace(/\./g, '\\.')}`)],
   ];
 
   it.each(cases)('%s', async (_label, files, message) => {
     const dir = sitesWith(files, 'renamed.yaml' in files ? [`${first.site.name}.yaml`] : []);
     expect(() => loadInventory(dir)).toThrow();
-    const inv = await ModuleInstance.create(INVENTORY, { vars: { sites_dir: dir } });
+    const inv = await ModuleInstance.create(INVENTORY, { vars: { sites_dir: dir, fleet_file: FLEET_FILE } });
     const failed = (await inv.outputPreconditions('sites')).filter((p) => !p.ok).map((p) => p.message);
     expect(failed).toEqual([expect.stringMatching(message)]);
   });
 
   it('rejects a sites folder without site files or with *.yml files', async () => {
     const empty = tempDir();
-    const emptyInv = await ModuleInstance.create(INVENTORY, { vars: { sites_dir: empty } });
+    const emptyInv = await ModuleInstance.create(INVENTORY, { vars: { sites_dir: empty, fleet_file: FLEET_FILE } });
     expect((await emptyInv.variableValidations('sites_dir')).map((v) => v.ok)).toEqual([false, true]);
     const yml = sitesWith({ 'lab.yml': MINIMAL_SITE });
-    const ymlInv = await ModuleInstance.create(INVENTORY, { vars: { sites_dir: yml } });
+    const ymlInv = await ModuleInstance.create(INVENTORY, { vars: { sites_dir: yml, fleet_file: FLEET_FILE } });
     expect(await ymlInv.variableValidations('sites_dir')).toEqual([{ ok: true, message: '' }, { ok: false, message: expect.stringMatching(/Rename each to <site>\.yaml/) }]);
     expect(() => loadInventory(yml)).toThrow(/\.yml extension/);
   });
@@ -199,8 +224,11 @@ describe('generated.json: the facts TypeScript owns, as Terraform reads them', (
     expect(await inv.output('argocd_chart')).toEqual({ repository: HELM_CHARTS.argoCd.repoURL, chart: HELM_CHARTS.argoCd.chart, version: HELM_CHARTS.argoCd.version });
   });
 
-  it('carries the platform settings, the capacity reserve and the placement label keys', () => {
-    expect(generated.platform).toEqual({ ...PLATFORM });
+  it('carries the dist folder, the capacity reserve and the placement label keys (the repository comes from fleet.yaml)', async () => {
+    expect(generated.distPath).toBe(PLATFORM.distPath);
+    expect(generated).not.toHaveProperty('platform');
+    const inv = await ModuleInstance.create(INVENTORY, { vars: { sites_dir: SITES_DIR, fleet_file: FLEET_FILE } });
+    expect(await inv.output('platform')).toEqual({ repoURL: PLATFORM.repoURL, targetRevision: PLATFORM.targetRevision, distPath: PLATFORM.distPath });
     expect(generated.capacityReserve).toEqual(RESERVE);
     expect(generated.nodeLabels).toEqual({ site: contract.SITE_LABEL, memoryGiB: NODE_MEMORY_GIB_LABEL });
   });
@@ -249,5 +277,55 @@ describe('generated.json: the facts TypeScript owns, as Terraform reads them', (
     expect(generated.argocd.hubBootstrap.project).toEqual(bootstrapProject(platform, 'hub'));
     expect(generated.argocd.hubBootstrap.monitoringApplication).toBe(HUB_MONITORING_ROOT_APPLICATION);
     expect(JSON.stringify(generated.argocd.hubBootstrap)).not.toMatch(new RegExp(`${ph.site}|${ph.ring}`));
+  });
+});
+
+describe('a fork edits fleet.yaml: Terraform follows', () => {
+  const FORK = 'https://git.example.com/plant-ops/edge-fleet.git';
+  let prod: ModuleInstance;
+
+  beforeAll(async () => {
+    // A scratch repository: this terraform/ tree, the real dist/ and sites/, and a fleet.yaml with another
+    // repository, revision and mirror.
+    const root = tempDir();
+    cpSync(TERRAFORM, join(root, 'terraform'), { recursive: true, filter: (src) => !src.includes('.terraform') });
+    symlinkSync(join(REPO, 'dist'), join(root, 'dist'));
+    cpSync(SITES_DIR, join(root, 'sites'), { recursive: true });
+    const fleet = yaml.load(readFileSync(FLEET_FILE, 'utf8')) as { git: Record<string, string>; registries: { mirrors: Record<string, unknown> } };
+    fleet.git = { ...fleet.git, repoURL: FORK, targetRevision: 'release-2026' };
+    fleet.registries.mirrors['docker.io'] = { endpoints: ['https://mirror.plant-ops.example'] };
+    writeFileSync(join(root, 'fleet.yaml'), yaml.dump(fleet));
+    prod = await ModuleInstance.create(join(root, 'terraform/environments/prod'), {
+      vars: { ssh_user: 'pi', ssh_private_key_path: '~/.ssh/id', hub_kubeconfig_path: '~/.kube/hub.yaml' },
+    });
+  });
+
+  it('points the hub root Applications and their project at the fork', async () => {
+    const hub = await (await prod.moduleCall('argocd')).instance();
+    const apps = Object.values(await hub.local('root_applications')) as { spec: { source: { repoURL: string; targetRevision: string } } }[];
+    expect(apps.length).toBeGreaterThan(0);
+    for (const app of apps) expect(app.spec.source).toMatchObject({ repoURL: FORK, targetRevision: 'release-2026' });
+    expect((await hub.local('bootstrap_project')).spec.sourceRepos).toEqual([FORK]);
+  });
+
+  it('points every pull-mode site root Application at the fork', async () => {
+    const pull = loadInventory(SITES_DIR).filter((s) => s.site.gitops.mode === 'pull');
+    expect(pull.length).toBeGreaterThan(0);
+    const call = await prod.moduleCall('argocd_site');
+    for (const { site } of pull) {
+      const inst = await call.instance(site.name);
+      const [project, app] = yaml.loadAll((await inst.output('manifests'))['edge-ai-argocd-root.yaml']) as { spec: Record<string, any> }[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+      expect(app.spec.source).toMatchObject({ repoURL: FORK, targetRevision: 'release-2026' });
+      expect(project.spec.sourceRepos).toEqual([FORK]);
+    }
+  });
+
+  it('renders the new mirror into every cluster\'s registries.yaml', async () => {
+    const call = await prod.moduleCall('cluster');
+    expect(call.forEach?.length).toBeGreaterThan(0);
+    for (const name of call.forEach ?? []) {
+      const text = (await (await call.instance(name)).output('registries_yaml')) as string;
+      expect((yaml.load(text) as { mirrors: Record<string, unknown> }).mirrors['docker.io']).toEqual({ endpoint: ['https://mirror.plant-ops.example'] });
+    }
   });
 });

@@ -5,7 +5,9 @@
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { allocatable, RESERVE } from '../../lib/model/capacity';
-import { loadInventory } from '../../lib/model/load';
+import { loadInventory, siteMirrors } from '../../lib/model/load';
+import { RegistryMirrors } from '../../lib/model/fleet';
+import { repoFleet } from '../helpers';
 import { NodeSpec } from '../../lib/model/schema';
 import { SITE_LABEL } from '../../lib/constructs/labels';
 import { NODE_MEMORY_GIB_LABEL } from '../../charts/ollama/props';
@@ -109,15 +111,94 @@ describe.each(siteNodes.map((s) => [`${s.site.name}/${s.node.name}`, s] as const
   });
 });
 
+/** What K3s reads from registries.yaml: registry host -> { endpoint: [...] }, or {} for "the registry itself". */
+function k3sRegistries(mirrors: RegistryMirrors): { mirrors: Record<string, { endpoint?: string[] }> } {
+  return { mirrors: Object.fromEntries(Object.entries(mirrors).map(([host, m]) => [host, m.endpoints.length ? { endpoint: m.endpoints } : {}])) };
+}
+
+describe.each(inventory.map(({ site }) => [site.name, site] as const))('registries.yaml of %s', (_name, site) => {
+  it('lists the fleet mirrors with the site overrides, as the TypeScript loader resolves them', async () => {
+    const text = (await instances.get(site.name)!.output('registries_yaml')) as string;
+    expect(yaml.load(text, { schema: yaml.CORE_SCHEMA })).toEqual(k3sRegistries(siteMirrors(site, repoFleet())));
+    expect(Object.keys(k3sRegistries(siteMirrors(site, repoFleet())).mirrors).length).toBeGreaterThan(0);
+  });
+
+  it('is a commented document that names its sources and holds no credentials', async () => {
+    const text = (await instances.get(site.name)!.output('registries_yaml')) as string;
+    expect(text.split('\n')[0]).toBe(`# /etc/rancher/k3s/registries.yaml of site ${site.name}.`);
+    expect(text).toContain('fleet.yaml registries.mirrors');
+    expect(text).toContain(`sites/${site.name}.yaml`);
+    expect(text).not.toMatch(/auth|password|username|configs:/);
+  });
+
+  it('switches the embedded mirror on exactly as the site file says', async () => {
+    for (const node of site.nodes) {
+      const { parsed } = await config(site.name, node.name);
+      if (site.registries.embeddedMirror && node.role === 'server') expect(parsed['embedded-registry']).toBe(true);
+      else expect(parsed).not.toHaveProperty('embedded-registry');
+    }
+  });
+});
+
+describe('registry mirrors and the embedded mirror (module inputs)', () => {
+  const vars = {
+    site_name: 'lab',
+    k3s_version: 'v1.29.1+k3s1',
+    nodes: [
+      { name: 'n1', ip: '10.0.0.1', arch: 'amd64', role: 'server', cpu_cores: 4, memory_gib: 16 },
+      { name: 'n2', ip: '10.0.0.2', arch: 'arm64', role: 'agent', cpu_cores: 4, memory_gib: 8 },
+    ],
+    node_labels: { site: SITE_LABEL, memoryGiB: NODE_MEMORY_GIB_LABEL },
+    capacity_reserve: RESERVE,
+    ssh_user: 'pi',
+    ssh_private_key_path: '~/.ssh/id',
+    registry_mirrors: { 'docker.io': { endpoints: ['https://mirror.plant.example:5000', 'http://10.0.0.9:5000'] }, 'ghcr.io': { endpoints: [] } },
+    embedded_registry: true,
+  };
+
+  it('renders endpoints in order, and an empty entry for a registry pulled directly (shared by the embedded mirror)', async () => {
+    const inst = ModuleInstance.of(mod, { vars });
+    const text = (await inst.output('registries_yaml')) as string;
+    expect(yaml.load(text, { schema: yaml.CORE_SCHEMA })).toEqual({
+      mirrors: { 'docker.io': { endpoint: ['https://mirror.plant.example:5000', 'http://10.0.0.9:5000'] }, 'ghcr.io': {} },
+    });
+  });
+
+  it('sets embedded-registry on the servers only (a server flag that covers the whole cluster)', async () => {
+    const configs = (await ModuleInstance.of(mod, { vars }).output('node_configs')) as Record<string, string>;
+    const parsed = (n: string) => yaml.load(configs[n], { schema: yaml.CORE_SCHEMA }) as Record<string, unknown>;
+    expect(parsed('n1')['embedded-registry']).toBe(true);
+    expect(parsed('n2')).not.toHaveProperty('embedded-registry');
+    const off = (await ModuleInstance.of(mod, { vars: { ...vars, embedded_registry: false } }).output('node_configs')) as Record<string, string>;
+    expect(yaml.load(off.n1, { schema: yaml.CORE_SCHEMA })).not.toHaveProperty('embedded-registry');
+  });
+
+  it('installs registries.yaml before K3s starts, on every node', async () => {
+    const commands = (await ModuleInstance.of(mod, { vars }).local('install_commands')) as Record<string, string[]>;
+    for (const node of ['n1', 'n2']) {
+      const c = commands[node];
+      const placed = c.findIndex((x) => x.endsWith(' /etc/rancher/k3s/registries.yaml'));
+      const install = c.findIndex((x) => x.includes('INSTALL_K3S_VERSION'));
+      expect(placed).toBeGreaterThan(0);
+      expect(placed).toBeLessThan(install);
+      expect(c[placed]).toBe('sudo install -m 0644 -o root -g root /tmp/edge-ai-k3s-registries.yaml /etc/rancher/k3s/registries.yaml');
+    }
+    for (const r of ['terraform_data.first_server', 'terraform_data.server', 'terraform_data.agent']) {
+      const files = (mod.resources[r].provisioner as { file: { content: string; destination: string }[] }).file;
+      expect(files).toContainEqual({ content: '${local.registries_file}', destination: '${local.staged_registries}' });
+    }
+  });
+});
+
 describe('installation order and upgrades', () => {
   it('installs the first server, then the other servers, then the agents', () => {
     expect(mod.resources['terraform_data.server'].depends_on).toEqual(['${terraform_data.first_server}']);
     expect(mod.resources['terraform_data.agent'].depends_on).toEqual(['${terraform_data.first_server}', '${terraform_data.server}']);
   });
 
-  it('re-runs a node installation when its K3s version or its config changes', () => {
+  it('re-runs a node installation when its K3s version, its config or its registries.yaml changes', () => {
     for (const r of ['terraform_data.first_server', 'terraform_data.server', 'terraform_data.agent']) {
-      expect(Object.keys(mod.resources[r].triggers_replace)).toEqual(['config', 'k3s_version']);
+      expect(Object.keys(mod.resources[r].triggers_replace)).toEqual(['config', 'k3s_version', 'registries']);
     }
   });
 
@@ -184,6 +265,9 @@ describe('variable validation', () => {
     ['site_name', { site_name: 'Factory_Floor' }, /DNS-1123 label/],
     ['ssh_private_key_path', { ssh_private_key_path: '/nonexistent/key' }, /does not point to a file/],
     ['install_script_url', { install_script_url: 'http://get.k3s.io' }, /must be an https:\/\/ URL/],
+    ['registry_mirrors', { registry_mirrors: { 'https://docker.io': { endpoints: [] } } }, /keys must be registry hosts/],
+    ['registry_mirrors', { registry_mirrors: { 'docker.io': { endpoints: ['https://user:pw@mirror.example'] } } }, /without credentials/],
+    ['registry_mirrors', { registry_mirrors: { 'docker.io': { endpoints: ['mirror.example:5000'] } } }, /http\(s\) URL/],
   ])('rejects a bad %s with an actionable message', async (name, vars, message) => {
     expect(await failures(name, vars)).toEqual([expect.stringMatching(message)]);
   });

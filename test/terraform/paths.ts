@@ -4,6 +4,8 @@ import { join, resolve } from 'node:path';
 
 export const REPO = resolve(__dirname, '..', '..');
 export const TERRAFORM = join(REPO, 'terraform');
+/** The fleet config the inventory module reads (fleet.yaml). */
+export const FLEET_FILE = join(REPO, 'fleet.yaml');
 export const MODULES_DIR = join(TERRAFORM, 'modules');
 export const ENVIRONMENTS_DIR = join(TERRAFORM, 'environments');
 export const SITES_DIR = join(REPO, 'sites');

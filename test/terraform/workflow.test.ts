@@ -59,6 +59,6 @@ describe(WORKFLOW, () => {
   });
 
   it('runs when Terraform code or the inventory it reads changes', () => {
-    for (const event of ['pull_request', 'push']) expect(workflow.on[event].paths).toEqual(expect.arrayContaining(['terraform/**', 'sites/**', WORKFLOW]));
+    for (const event of ['pull_request', 'push']) expect(workflow.on[event].paths).toEqual(expect.arrayContaining(['terraform/**', 'sites/**', 'fleet.yaml', WORKFLOW]));
   });
 });

@@ -118,11 +118,11 @@ export function promtoolTestFiles(sites: readonly LoadedSite[], catalog: Catalog
   const out = new Map<string, string>();
   for (const f of ruleFlavours(sites, catalog)) {
     const header = `# Rule flavour of: ${f.sites.join(', ')} (identical rules; tested on ${f.representative})\n`;
-    out.set(join(PROMTOOL_TESTS_DIR, `${f.representative}.yaml`), header + promtoolTestFile(f.representative, f.modules));
+    out.set(join(PROMTOOL_TESTS_DIR, `${f.representative}.yaml`), header + promtoolTestFile(f.representative, f.modules, catalog.platform));
   }
   const hubSites = sites.map((s) => s.site).filter((s) => s.gitops.mode === 'hub');
   if (hubSites.length) {
-    out.set(join(PROMTOOL_TESTS_DIR, `${HUB}.yaml`), `# Hub rules: Argo CD applications of the hub-mode sites\n` + promtoolTestFile(HUB, [hubArgoCdRules(hubSites)]));
+    out.set(join(PROMTOOL_TESTS_DIR, `${HUB}.yaml`), `# Hub rules: Argo CD applications of the hub-mode sites\n` + promtoolTestFile(HUB, [hubArgoCdRules(hubSites)], catalog.platform));
   }
   return out;
 }

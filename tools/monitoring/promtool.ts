@@ -8,6 +8,7 @@
  */
 import * as yaml from 'js-yaml';
 import { AlertSpec, runbookUrl } from '../../lib/constructs/telemetry';
+import type { RunbookLinks } from '../../charts/monitoring/chart';
 import { alertsOf, AlertTests, RuleModule } from '../../lib/constructs/rules';
 
 /** Where scripts/ci/promtool.sh writes the rule files extracted from dist/ (relative to the repository). */
@@ -47,7 +48,7 @@ interface PromtoolTestGroup {
 }
 
 /** One promtool test group per case of every alert of the modules. */
-function promtoolTestGroups(modules: readonly RuleModule[]): PromtoolTestGroup[] {
+function promtoolTestGroups(modules: readonly RuleModule[], platform: RunbookLinks): PromtoolTestGroup[] {
   const groups: PromtoolTestGroup[] = [];
   for (const m of modules) {
     const alerts = alertsOf(m);
@@ -63,7 +64,7 @@ function promtoolTestGroups(modules: readonly RuleModule[]): PromtoolTestGroup[]
             exp_annotations: {
               summary: renderAnnotation(rule.summary, labels, where),
               description: renderAnnotation(rule.description, labels, where),
-              runbook_url: runbookUrl(rule.runbook),
+              runbook_url: runbookUrl(platform, rule.runbook),
             },
           };
         });
@@ -80,11 +81,11 @@ function promtoolTestGroups(modules: readonly RuleModule[]): PromtoolTestGroup[]
 }
 
 /** The promtool test file of one rule file (`<name>.yaml` in EXTRACTED_RULES_DIR). */
-export function promtoolTestFile(ruleFileStem: string, modules: readonly RuleModule[]): string {
+export function promtoolTestFile(ruleFileStem: string, modules: readonly RuleModule[], platform: RunbookLinks): string {
   const doc = {
     rule_files: [`../../../${EXTRACTED_RULES_DIR}/${ruleFileStem}.yaml`],
     evaluation_interval: '1m',
-    tests: promtoolTestGroups(modules),
+    tests: promtoolTestGroups(modules, platform),
   };
   return (
     `# GENERATED from the layers' rule modules, charts/<layer>/rules.ts (their test cases) — do not edit by hand.\n` +

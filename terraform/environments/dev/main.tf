@@ -6,8 +6,9 @@ locals {
 }
 
 module "inventory" {
-  source    = "../../modules/inventory"
-  sites_dir = "${local.repo_root}/sites"
+  source     = "../../modules/inventory"
+  sites_dir  = "${local.repo_root}/sites"
+  fleet_file = "${local.repo_root}/fleet.yaml"
 }
 
 locals {
@@ -28,6 +29,8 @@ module "cluster" {
   nodes                = local.nodes
   node_labels          = module.inventory.node_labels
   capacity_reserve     = module.inventory.capacity_reserve
+  registry_mirrors     = local.site.registry_mirrors
+  embedded_registry    = local.site.embedded_registry
   ssh_user             = var.ssh_user
   ssh_private_key_path = var.ssh_private_key_path
   ssh_port             = var.ssh_port

@@ -46,23 +46,23 @@ variable "ssh_port" {
 
 variable "repo_url" {
   type        = string
-  description = "Git repository the dev cluster's root Application(s) sync from (e.g. your fork); null uses lib/model/site.ts PLATFORM.repoURL. The rendered ApplicationSets and Applications name lib/model/site.ts PLATFORM themselves."
+  description = "Git repository the dev cluster's root Application(s) sync from (e.g. your fork); null uses fleet.yaml git.repoURL. The rendered ApplicationSets and Applications name fleet.yaml git themselves."
   default     = null
 
   validation {
     condition     = var.repo_url == null || can(regex("^(https://|ssh://|git@)[^\"\\\\\\s]+$", var.repo_url))
-    error_message = "repo_url must be a Git URL such as https://github.com/<you>/edge-ai-gitops.git, or null for the platform default."
+    error_message = "repo_url must be a Git URL such as https://github.com/<you>/edge-ai-gitops.git, or null for fleet.yaml git.repoURL."
   }
 }
 
 variable "target_revision" {
   type        = string
-  description = "Branch the dev cluster's root Application(s) track (e.g. your feature branch); null uses lib/model/site.ts PLATFORM.targetRevision."
+  description = "Branch the dev cluster's root Application(s) track (e.g. your feature branch); null uses fleet.yaml git.targetRevision."
   default     = null
 
   validation {
     condition     = var.target_revision == null || can(regex("^[A-Za-z0-9._/-]+$", var.target_revision))
-    error_message = "target_revision must be a branch, tag or commit such as main, or null for the platform default."
+    error_message = "target_revision must be a branch, tag or commit such as main, or null for fleet.yaml git.repoURL."
   }
 }
 

@@ -52,23 +52,23 @@ variable "hub_kubeconfig_context" {
 
 variable "repo_url" {
   type        = string
-  description = "Git repository the hub root Applications and pull-mode sites sync from; null uses lib/model/site.ts PLATFORM.repoURL (the ApplicationSets read lib/model/site.ts PLATFORM, so an override here is for forks rendered with the same setting)."
+  description = "Git repository the hub root Applications and pull-mode sites sync from; null uses fleet.yaml git.repoURL (the ApplicationSets read fleet.yaml git, so an override here is for forks rendered with the same setting)."
   default     = null
 
   validation {
     condition     = var.repo_url == null || can(regex("^(https://|ssh://|git@)[^\"\\\\\\s]+$", var.repo_url))
-    error_message = "repo_url must be a Git URL such as https://github.com/edge-ai-gitops/edge-ai-gitops.git, or null for the platform default."
+    error_message = "repo_url must be a Git URL such as https://github.com/<you>/<fork>.git, or null for fleet.yaml git.repoURL."
   }
 }
 
 variable "target_revision" {
   type        = string
-  description = "Branch, tag or commit the hub root Applications and pull-mode sites track; null uses lib/model/site.ts PLATFORM.targetRevision."
+  description = "Branch, tag or commit the hub root Applications and pull-mode sites track; null uses fleet.yaml git.targetRevision."
   default     = null
 
   validation {
     condition     = var.target_revision == null || can(regex("^[A-Za-z0-9._/-]+$", var.target_revision))
-    error_message = "target_revision must be a branch, tag or commit such as main, or null for the platform default."
+    error_message = "target_revision must be a branch, tag or commit such as main, or null for fleet.yaml git.repoURL."
   }
 }
 

@@ -53,17 +53,17 @@ variable "cluster_credentials" {
 
 variable "repo_url" {
   type        = string
-  description = "Git repository the hub's root Applications sync dist/hub from (lib/model/site.ts PLATFORM.repoURL unless overridden, e.g. a fork)."
+  description = "Git repository the hub's root Applications sync dist/hub from (fleet.yaml git.repoURL unless overridden, e.g. a fork)."
 
   validation {
     condition     = can(regex("^(https://|ssh://|git@)[^\"\\\\\\s]+$", var.repo_url))
-    error_message = "repo_url must be a Git URL such as https://github.com/edge-ai-gitops/edge-ai-gitops.git (no spaces, quotes or backslashes)."
+    error_message = "repo_url must be a Git URL such as https://github.com/<you>/<fork>.git (no spaces, quotes or backslashes)."
   }
 }
 
 variable "target_revision" {
   type        = string
-  description = "Branch, tag or commit the hub's root Applications track (lib/model/site.ts PLATFORM.targetRevision unless overridden)."
+  description = "Branch, tag or commit the hub's root Applications track (fleet.yaml git.targetRevision unless overridden)."
 
   validation {
     condition     = can(regex("^[A-Za-z0-9._/-]+$", var.target_revision))

@@ -85,17 +85,17 @@ variable "contract" {
 
 variable "repo_url" {
   type        = string
-  description = "Git repository the site's Argo CD pulls its rendered folder from (lib/model/site.ts PLATFORM.repoURL unless overridden)."
+  description = "Git repository the site's Argo CD pulls its rendered folder from (fleet.yaml git.repoURL unless overridden)."
 
   validation {
     condition     = can(regex("^(https://|ssh://|git@)[^\"\\\\\\s]+$", var.repo_url))
-    error_message = "repo_url must be a Git URL such as https://github.com/edge-ai-gitops/edge-ai-gitops.git (no spaces, quotes or backslashes)."
+    error_message = "repo_url must be a Git URL such as https://github.com/<you>/<fork>.git (no spaces, quotes or backslashes)."
   }
 }
 
 variable "target_revision" {
   type        = string
-  description = "Branch, tag or commit the site's Argo CD tracks (lib/model/site.ts PLATFORM.targetRevision unless overridden)."
+  description = "Branch, tag or commit the site's Argo CD tracks (fleet.yaml git.targetRevision unless overridden)."
 
   validation {
     condition     = can(regex("^[A-Za-z0-9._/-]+$", var.target_revision))

@@ -1,5 +1,5 @@
 output "sites" {
-  description = "Every site of the inventory, keyed by site name: name, region, ring, k3s_version, gitops_mode (hub|pull) and nodes (name, ip, arch, role, cpu_cores, memory_gib) in file order, nodes[0] being the server that initialises the cluster."
+  description = "Every site of the inventory, keyed by site name: name, region, ring, k3s_version, gitops_mode (hub|pull), embedded_registry (K3s embedded peer-to-peer registry mirror on/off), registry_mirrors (registry host => { endpoints }: fleet.yaml registries.mirrors with the site's overrides) and nodes (name, ip, arch, role, cpu_cores, memory_gib) in file order, nodes[0] being the server that initialises the cluster."
   value       = local.sites
 
   precondition {
@@ -23,6 +23,11 @@ output "sites" {
   }
 
   precondition {
+    condition     = length(local.bad_embedded) == 0
+    error_message = "registries.embeddedMirror needs a K3s release with the embedded registry mirror (v1.28.6+k3s1, v1.29.1+k3s1 or any 1.30+ release): ${join(", ", local.bad_embedded)}. Raise k3sVersion or remove embeddedMirror."
+  }
+
+  precondition {
     condition     = length(local.duplicate_ips) == 0
     error_message = "Node IPs must be unique across the fleet; used more than once: ${join(", ", local.duplicate_ips)}. Correct the addresses in sites/."
   }
@@ -34,8 +39,13 @@ output "argocd_chart" {
 }
 
 output "platform" {
-  description = "Fleet-wide settings from lib/model/site.ts PLATFORM: repoURL and targetRevision Argo CD syncs, distPath of the rendered output."
-  value       = local.generated.platform
+  description = "Where Argo CD finds the rendered output: repoURL and targetRevision from fleet.yaml `git`, distPath of the rendered output (lib/model/site.ts DIST_PATH)."
+  value       = local.platform
+
+  precondition {
+    condition     = can(regex("^(https://|ssh://|[A-Za-z0-9_.-]+@[A-Za-z0-9.-]+:)", local.platform.repoURL)) && !can(regex("^[a-z]+://[^/@]*:[^/@]*@", local.platform.repoURL))
+    error_message = "fleet.yaml git.repoURL must be a Git URL without credentials (https://host/org/repo.git or git@host:org/repo.git); Argo CD reads repository credentials from a Secret. Run `npm run synth` to validate fleet.yaml."
+  }
 }
 
 output "argocd_contract" {

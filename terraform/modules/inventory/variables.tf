@@ -12,3 +12,13 @@ variable "sites_dir" {
     error_message = "sites_dir holds *.yml files: `npm run synth` rejects them and Terraform would silently skip them. Rename each to <site>.yaml."
   }
 }
+
+variable "fleet_file" {
+  type        = string
+  description = "The fleet config, fleet.yaml at the top of the repository (the environments pass \"$${path.root}/../../../fleet.yaml\"): Git repository and revision of the Argo CD root Applications, registry mirrors of the K3s nodes. `npm run synth` validates it in full."
+
+  validation {
+    condition     = fileexists(var.fleet_file)
+    error_message = "fleet_file does not point to a file. Pass the repository's fleet.yaml (\"$${path.root}/../../../fleet.yaml\" in the environments)."
+  }
+}

@@ -6,8 +6,10 @@
 # into Terraform (>= 1.4), so installing K3s needs no third-party code on the path that runs as root.
 #
 # Configuration is declarative: /etc/rancher/k3s/config.yaml is rendered from templates/config.yaml.tftpl and
-# K3s reads it at every start. A change to the file or to k3s_version replaces the terraform_data, which
-# re-runs the official install script with the pinned INSTALL_K3S_VERSION (an in-place upgrade/restart).
+# /etc/rancher/k3s/registries.yaml (registry mirrors) from templates/registries.yaml.tftpl; K3s reads both at
+# every start. A change to the file or to k3s_version replaces the terraform_data, which
+# re-runs the official install script with the pinned INSTALL_K3S_VERSION (an in-place upgrade/restart); so does
+# a change to registries.yaml.
 # Order: the first server (cluster-init), then the other servers, then the agents.
 locals {
   first_server   = var.nodes[0]
@@ -15,9 +17,10 @@ locals {
 
   # The join token lives in its own root-only file, never in config.yaml, so the rendered configuration can
   # be shown in plans and outputs.
-  token_file    = "/etc/rancher/k3s/cluster-token"
-  staged_config = "/tmp/edge-ai-k3s-config.yaml"
-  staged_script = "/tmp/edge-ai-k3s-install.sh"
+  token_file        = "/etc/rancher/k3s/cluster-token"
+  staged_config     = "/tmp/edge-ai-k3s-config.yaml"
+  staged_registries = "/tmp/edge-ai-k3s-registries.yaml"
+  staged_script     = "/tmp/edge-ai-k3s-install.sh"
 
   # Memory class label for coarse placement: small < 8 GiB <= medium <= 16 GiB < large (a 4 GB Pi is small,
   # an 8 GB Pi medium, a 32 GB NUC large). Charts needing a precise minimum use the memory-gib label.
@@ -60,6 +63,9 @@ locals {
       },
       { for k, v in local.server_config : k => v if n.role == "server" },
       { for k, v in { "tls-san" = [n.ip] } : k => v if n.role == "server" },
+      # A server flag that switches the embedded peer-to-peer mirror on for the whole cluster; every node then
+      # shares the registries listed in registries.yaml (below).
+      { for k, v in { "embedded-registry" = true } : k => v if n.role == "server" && var.embedded_registry },
       { for k, v in { "cluster-init" = true } : k => v if i == 0 },
       { for k, v in { "server" = local.api_server_url } : k => v if i != 0 },
     )
@@ -73,6 +79,19 @@ locals {
     })
   }
 
+  # /etc/rancher/k3s/registries.yaml, the same on every node: the fleet's mirrors with the site's overrides
+  # (fleet.yaml registries.mirrors, sites/<site>.yaml registries.mirrors). A registry with no endpoints is
+  # listed anyway: containerd then pulls from the registry itself, and the embedded mirror shares its images.
+  registries = {
+    mirrors = {
+      for host, m in var.registry_mirrors : host => { for k, v in { endpoint = m.endpoints } : k => v if length(m.endpoints) > 0 }
+    }
+  }
+  registries_file = templatefile("${path.module}/templates/registries.yaml.tftpl", {
+    site       = var.site_name
+    registries = local.registries
+  })
+
   # Shell run on each node after its config file is staged. INSTALL_K3S_VERSION pins the release (the script
   # never falls back to a channel when it is set); INSTALL_K3S_EXEC picks the k3s or k3s-agent service. The
   # script is downloaded to a file first: `curl | sh` would hide a failed download behind sh's exit status.
@@ -82,6 +101,8 @@ locals {
       "sudo install -d -m 0755 /etc/rancher/k3s",
       "sudo install -m 0600 -o root -g root ${local.staged_config} /etc/rancher/k3s/config.yaml",
       "rm -f ${local.staged_config}",
+      "sudo install -m 0644 -o root -g root ${local.staged_registries} /etc/rancher/k3s/registries.yaml",
+      "rm -f ${local.staged_registries}",
       "curl -sfL ${var.install_script_url} -o ${local.staged_script}",
       "sudo INSTALL_K3S_VERSION='${var.k3s_version}' INSTALL_K3S_EXEC='${n.role}' sh ${local.staged_script}",
       "rm -f ${local.staged_script}",
@@ -104,6 +125,7 @@ resource "terraform_data" "first_server" {
   triggers_replace = {
     k3s_version = var.k3s_version
     config      = local.config_files[local.first_server.name]
+    registries  = local.registries_file
   }
 
   connection {
@@ -118,6 +140,11 @@ resource "terraform_data" "first_server" {
   provisioner "file" {
     content     = local.config_files[local.first_server.name]
     destination = local.staged_config
+  }
+
+  provisioner "file" {
+    content     = local.registries_file
+    destination = local.staged_registries
   }
 
   # A separate step so that Terraform suppresses only this output (it contains the token).
@@ -136,6 +163,7 @@ resource "terraform_data" "server" {
   triggers_replace = {
     k3s_version = var.k3s_version
     config      = local.config_files[each.key]
+    registries  = local.registries_file
   }
 
   connection {
@@ -150,6 +178,11 @@ resource "terraform_data" "server" {
   provisioner "file" {
     content     = local.config_files[each.key]
     destination = local.staged_config
+  }
+
+  provisioner "file" {
+    content     = local.registries_file
+    destination = local.staged_registries
   }
 
   provisioner "remote-exec" {
@@ -169,6 +202,7 @@ resource "terraform_data" "agent" {
   triggers_replace = {
     k3s_version = var.k3s_version
     config      = local.config_files[each.key]
+    registries  = local.registries_file
   }
 
   connection {
@@ -183,6 +217,11 @@ resource "terraform_data" "agent" {
   provisioner "file" {
     content     = local.config_files[each.key]
     destination = local.staged_config
+  }
+
+  provisioner "file" {
+    content     = local.registries_file
+    destination = local.staged_registries
   }
 
   provisioner "remote-exec" {

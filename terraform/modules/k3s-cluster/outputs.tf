@@ -28,3 +28,8 @@ output "node_configs" {
   description = "The rendered /etc/rancher/k3s/config.yaml of every node, keyed by node name (no secrets: the token is in a separate file)."
   value       = local.config_files
 }
+
+output "registries_yaml" {
+  description = "The rendered /etc/rancher/k3s/registries.yaml, the same on every node of the cluster (registry mirrors; no credentials)."
+  value       = local.registries_file
+}

@@ -123,3 +123,27 @@ variable "install_script_url" {
     error_message = "install_script_url must be an https:// URL (the script runs as root): use https://get.k3s.io or an internal HTTPS mirror."
   }
 }
+
+variable "registry_mirrors" {
+  type = map(object({
+    endpoints = list(string)
+  }))
+  description = "Registry host => mirror endpoints, rendered into /etc/rancher/k3s/registries.yaml on every node: the site's registry_mirrors from the inventory module (fleet.yaml registries.mirrors with the site's overrides). A registry with no endpoints is pulled from directly, and shared between nodes when embedded_registry is on."
+  default     = {}
+
+  validation {
+    condition     = alltrue([for host in keys(var.registry_mirrors) : can(regex("^(localhost|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+)(:[0-9]+)?$", host))])
+    error_message = "registry_mirrors keys must be registry hosts such as docker.io or registry.lan:5000 (no scheme, no path); correct registries.mirrors in fleet.yaml or the site file."
+  }
+
+  validation {
+    condition     = alltrue(flatten([for m in values(var.registry_mirrors) : [for e in m.endpoints : can(regex("^https?://[^/@\\s]+(/[^@\\s]*)?$", e))]]))
+    error_message = "Every mirror endpoint must be an http(s) URL without credentials (a user or password in the URL would land in Terraform state and on every node); correct registries.mirrors in fleet.yaml or the site file."
+  }
+}
+
+variable "embedded_registry" {
+  type        = bool
+  description = "Start the servers with embedded-registry: true (K3s embedded peer-to-peer registry mirror, Spegel), so nodes share the images of the registries in registry_mirrors. From the site's registries.embeddedMirror; the inventory module checks that the site's K3s version has it. Nodes must reach each other on TCP 5001 and 6443."
+  default     = false
+}
