@@ -20,11 +20,14 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { dirname, join } from 'node:path';
 import { LoadedSite } from '../model/load';
 import { Catalog } from '../model/site';
+import { SiteHubFacts } from './hub';
 import { RenderedFile, SiteSummary } from './render';
 
 export interface CacheEntry {
   readonly files: readonly { readonly path: string; readonly sha256: string; readonly bytes: number }[];
   readonly summary?: SiteSummary;
+  /** What the hub outputs need to know about the site. */
+  readonly hub?: SiteHubFacts;
 }
 
 /** Where the cache lives and what every key starts from (plain data: worker threads receive it too). */
@@ -150,7 +153,7 @@ export class RenderCache {
     return undefined;
   }
 
-  put(key: string, files: readonly RenderedFile[], summary?: SiteSummary): void {
+  put(key: string, files: readonly RenderedFile[], summary?: SiteSummary, hub?: SiteHubFacts): void {
     const listed = files.map((f) => {
       const hash = sha256(f.content);
       const bytes = Buffer.byteLength(f.content);
@@ -159,7 +162,7 @@ export class RenderCache {
       if (sizeOf(this.blobPath(hash)) !== bytes) writeAtomic(this.blobPath(hash), f.content);
       return { path: f.path, sha256: hash, bytes };
     });
-    writeAtomic(this.entryPath(key), JSON.stringify({ files: listed, summary } satisfies CacheEntry));
+    writeAtomic(this.entryPath(key), JSON.stringify({ files: listed, summary, hub } satisfies CacheEntry));
   }
 
   /**

@@ -7,7 +7,7 @@ import { App } from 'cdk8s';
 import { HUB_DIR, LAYER_DESCRIPTORS_DIR, SITE_DESCRIPTORS_DIR } from '../../charts/gitops/applicationset';
 import { HubApplicationSetsChart, HubProjectsChart, HubSite } from '../../charts/gitops/hub';
 import { hubArgoCdRules } from '../../charts/gitops/rules';
-import { layerEntries, siteEntry, siteLayers } from '../../charts/gitops/site';
+import { layerEntries, siteEntry, SiteLayer, siteLayers } from '../../charts/gitops/site';
 import { HUB_MONITORING_FILE, HubMonitoringChart } from '../../charts/monitoring/hub';
 import { monitoringTelemetry } from '../../charts/monitoring';
 import { DashboardContribution } from '../constructs/dashboard';
@@ -18,18 +18,40 @@ import { LAYERS } from './registry';
 import { RenderedFile, resolveSite } from './render';
 import { toYaml } from './yaml';
 
+/**
+ * What the hub needs to know about one site, as plain data (the render cache keeps it with the site's files, so
+ * an unchanged site is not resolved again): its layers and Helm releases (hub mode), and the dashboards it
+ * contributes to the fleet view (when its monitoring layer runs), in registry order.
+ */
+export interface SiteHubFacts {
+  readonly hubLayers?: readonly SiteLayer[];
+  readonly dashboards?: readonly { readonly layer: string; readonly id: string; readonly facts: readonly string[] }[];
+}
+
+export function siteHubFacts(site: LoadedSite, catalog: Catalog, layers: readonly LayerDefinition[] = LAYERS): SiteHubFacts {
+  const { view } = resolveSite({ site: site.site, file: site.file, catalog }, layers);
+  const monitored = view.layers.some((l) => l.name === 'monitoring');
+  return {
+    hubLayers: site.site.gitops.mode === 'hub' ? siteLayers(site.site, view) : undefined,
+    dashboards: monitored ? view.layers.flatMap((l) => (l.telemetry.dashboards ?? []).map((d) => ({ layer: l.name, id: d.id, facts: [...(d.facts ?? [])] }))) : undefined,
+  };
+}
+
 /** Outputs rendered once for the whole fleet (e.g. `hub/` for the central Argo CD), not per site. */
-export type FleetOutput = (sites: readonly LoadedSite[], catalog: Catalog) => RenderedFile[];
+export type FleetOutput = (sites: readonly LoadedSite[], catalog: Catalog, facts?: readonly SiteHubFacts[]) => RenderedFile[];
 
 function toJsonFile(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
+function factsOf(sites: readonly LoadedSite[], catalog: Catalog, layers: readonly LayerDefinition[], facts?: readonly SiteHubFacts[]): readonly SiteHubFacts[] {
+  return facts ?? sites.map((s) => siteHubFacts(s, catalog, layers));
+}
+
 /** `dist/hub/`: two YAML files plus two small JSON files per hub-mode site (read by the ApplicationSets' Git generators). */
-export function hubOutput(sites: readonly LoadedSite[], catalog: Catalog, layers: readonly LayerDefinition[] = LAYERS): RenderedFile[] {
-  const hubSites: HubSite[] = sites
-    .filter((s) => s.site.gitops.mode === 'hub')
-    .map((s) => ({ site: s.site, layers: siteLayers(s.site, resolveSite({ site: s.site, file: s.file, catalog }, layers).view) }));
+export function hubOutput(sites: readonly LoadedSite[], catalog: Catalog, layers: readonly LayerDefinition[] = LAYERS, facts?: readonly SiteHubFacts[]): RenderedFile[] {
+  const known = factsOf(sites, catalog, layers, facts);
+  const hubSites: HubSite[] = sites.flatMap((s, i) => (known[i].hubLayers ? [{ site: s.site, layers: known[i].hubLayers! }] : []));
   const props = { platform: catalog.platform, sites: hubSites };
   const app = new App({ outdir: `${catalog.platform.distPath}/${HUB_DIR}` });
   const files: RenderedFile[] = [
@@ -44,22 +66,48 @@ export function hubOutput(sites: readonly LoadedSite[], catalog: Catalog, layers
 }
 
 /**
+ * The fleet dashboards' contributions: per layer in registry order, per id in site order, with the facts of every
+ * site that contributes the id united. The code of a contribution (`build`) is taken from the first site that
+ * has it (resolved again only for that), so unchanged sites are never resolved.
+ */
+function fleetDashboards(sites: readonly LoadedSite[], catalog: Catalog, layers: readonly LayerDefinition[], known: readonly SiteHubFacts[]): DashboardContribution[] {
+  const byLayer = new Map<string, Map<string, { site: number; facts: Set<string> }>>(layers.map((l) => [l.name, new Map()]));
+  known.forEach((f, i) => {
+    for (const d of f.dashboards ?? []) {
+      const ids = byLayer.get(d.layer);
+      if (!ids) continue;
+      const entry = ids.get(d.id) ?? { site: i, facts: new Set<string>() };
+      for (const x of d.facts) entry.facts.add(x);
+      ids.set(d.id, entry);
+    }
+  });
+  const out: DashboardContribution[] = [];
+  for (const [layer, ids] of byLayer) {
+    for (const [id, { site, facts }] of ids) {
+      const { view } = resolveSite({ site: sites[site].site, file: sites[site].file, catalog }, layers);
+      const c = view.layers.find((l) => l.name === layer)?.telemetry.dashboards?.find((d) => d.id === id);
+      if (!c) throw new Error(`internal: dashboard ${id} of layer ${layer} vanished from site ${sites[site].site.name}`);
+      out.push({ ...c, facts: [...facts] });
+    }
+  }
+  return out;
+}
+
+/**
  * `dist/hub/monitoring/monitoring.k8s.yaml`: the Argo CD rules of hub-mode sites and the fleet dashboards of
  * what the monitored sites run (the overview first, then each layer's in registry order).
  */
-export function hubMonitoringOutput(sites: readonly LoadedSite[], catalog: Catalog, layers: readonly LayerDefinition[] = LAYERS): RenderedFile[] {
+export function hubMonitoringOutput(sites: readonly LoadedSite[], catalog: Catalog, layers: readonly LayerDefinition[] = LAYERS, facts?: readonly SiteHubFacts[]): RenderedFile[] {
+  const known = factsOf(sites, catalog, layers, facts);
   const hubSites = sites.filter((s) => s.site.gitops.mode === 'hub').map((s) => s.site);
-  const byLayer = new Map<string, DashboardContribution[]>(layers.map((l) => [l.name, []]));
-  for (const s of sites) {
-    const { view } = resolveSite({ site: s.site, file: s.file, catalog }, layers);
-    if (!view.layers.some((l) => l.name === 'monitoring')) continue;
-    for (const l of view.layers) byLayer.get(l.name)?.push(...(l.telemetry.dashboards ?? []));
-  }
-  const dashboards = [...(monitoringTelemetry().dashboards ?? []), ...[...byLayer.values()].flat()];
+  const dashboards = [...(monitoringTelemetry().dashboards ?? []), ...fleetDashboards(sites, catalog, layers, known)];
   const app = new App({ outdir: 'hub' });
   const chart = new HubMonitoringChart(app, 'hub-monitoring', { rules: hubSites.length ? [hubArgoCdRules(hubSites)] : [], dashboards, platform: catalog.platform });
   const objects = chart.toJson();
   return objects.length ? [{ path: HUB_MONITORING_FILE, content: toYaml(objects) }] : [];
 }
 
-export const FLEET_OUTPUTS: readonly FleetOutput[] = [(sites, catalog) => hubOutput(sites, catalog), (sites, catalog) => hubMonitoringOutput(sites, catalog)];
+export const FLEET_OUTPUTS: readonly FleetOutput[] = [
+  (sites, catalog, facts) => hubOutput(sites, catalog, LAYERS, facts),
+  (sites, catalog, facts) => hubMonitoringOutput(sites, catalog, LAYERS, facts),
+];

@@ -7,9 +7,16 @@ import { StagingTarget } from './writer';
 import { CacheConfig } from './cache';
 import { renderSequential } from './fleet';
 
-const { sites, catalog, target, cache, keys } = workerData as { sites: LoadedSite[]; catalog: Catalog; target: StagingTarget; cache?: CacheConfig; keys?: string[] };
+const { sites, catalog, target, cache, keys, hubFacts } = workerData as {
+  sites: LoadedSite[];
+  catalog: Catalog;
+  target: StagingTarget;
+  cache?: CacheConfig;
+  keys?: string[];
+  hubFacts: boolean;
+};
 try {
-  parentPort?.postMessage({ ok: true, rendered: renderSequential(sites, catalog, target, cache, keys) });
+  parentPort?.postMessage({ ok: true, rendered: renderSequential(sites, catalog, target, cache, keys, hubFacts) });
 } catch (err) {
   const e = err as Error;
   const input =
