@@ -1,0 +1,130 @@
+/**
+ * The Helm releases of a site as Argo CD receives them: read from the rendered Application objects of the
+ * site's gitops layer (chart, version, release name, destination namespace, `valuesObject`), so what is
+ * rendered and tested is exactly what Argo CD gets. Then `helm template` of each with the site's cluster
+ * facts: `--kube-version` = the site's K3s version, `--api-versions` = the core APIs plus every CRD installed
+ * at the site (the CRDs the site's charts ship, and Argo CD's where Argo CD runs on the site).
+ */
+import { loadAll, YAML11_SCHEMA } from 'js-yaml';
+import { isObject, type JsonObject } from '../validate/common';
+import { k8s128 } from '../validate/k8s128';
+import { vendoredChart } from './charts';
+import { helmTemplate } from './template';
+
+export interface HelmApplication {
+  /** Argo CD Application name (`<site>-<release>`). */
+  readonly application: string;
+  readonly repoURL: string;
+  readonly chart: string;
+  readonly version: string;
+  /** `spec.source.helm.releaseName`: Helm's release name (`.Release.Name`). */
+  readonly releaseName: string;
+  /** `spec.destination.namespace`: Helm's `.Release.Namespace`. */
+  readonly namespace: string;
+  readonly values: Readonly<Record<string, unknown>>;
+}
+
+function str(v: unknown, what: string, app: string): string {
+  if (typeof v !== 'string' || v === '') throw new Error(`Application ${app}: ${what} is missing`);
+  return v;
+}
+
+/** Every Application with a Helm chart source among the objects (a site's gitops layer). */
+export function helmApplications(objects: readonly unknown[]): HelmApplication[] {
+  const out: HelmApplication[] = [];
+  for (const o of objects) {
+    if (!isObject(o) || o.kind !== 'Application' || !isObject(o.spec) || !isObject(o.spec.source)) continue;
+    const source = o.spec.source;
+    if (typeof source.chart !== 'string') continue;
+    const name = str(isObject(o.metadata) ? o.metadata.name : undefined, 'metadata.name', '<unnamed>');
+    const helm = isObject(source.helm) ? source.helm : {};
+    const destination = isObject(o.spec.destination) ? o.spec.destination : {};
+    out.push({
+      application: name,
+      repoURL: str(source.repoURL, 'spec.source.repoURL', name),
+      chart: source.chart,
+      version: str(source.targetRevision, 'spec.source.targetRevision', name),
+      // Argo CD's default release name is the Application name.
+      releaseName: typeof helm.releaseName === 'string' && helm.releaseName !== '' ? helm.releaseName : name,
+      namespace: str(destination.namespace, 'spec.destination.namespace', name),
+      values: isObject(helm.valuesObject) ? helm.valuesObject : {},
+    });
+  }
+  return out.sort((a, b) => a.application.localeCompare(b.application));
+}
+
+/** `group/version` and `group/version/Kind` of every core kind Kubernetes 1.28 serves (schemas/kubernetes). */
+export function coreApiVersions(): string[] {
+  const out = new Set<string>();
+  for (const key of k8s128().served.keys()) {
+    const [group, version, kind] = key.split('/');
+    const gv = group === '' ? version : `${group}/${version}`;
+    out.add(gv);
+    out.add(`${gv}/${kind}`);
+  }
+  return [...out].sort();
+}
+
+/** `group/version` and `group/version/Kind` of every served version of the CustomResourceDefinitions. */
+export function crdApiVersions(docs: readonly unknown[]): string[] {
+  const out = new Set<string>();
+  for (const d of docs) {
+    if (!isObject(d) || d.kind !== 'CustomResourceDefinition' || !isObject(d.spec)) continue;
+    const { group, names, versions } = d.spec;
+    if (typeof group !== 'string' || !isObject(names) || typeof names.kind !== 'string' || !Array.isArray(versions)) continue;
+    for (const v of versions.filter(isObject)) {
+      if (v.served !== true || typeof v.name !== 'string') continue;
+      out.add(`${group}/${v.name}`);
+      out.add(`${group}/${v.name}/${names.kind}`);
+    }
+  }
+  return [...out].sort();
+}
+
+/** The documents of `helm template` output, as go-yaml (YAML 1.1) reads them; empty documents dropped. */
+export function parseManifests(text: string): JsonObject[] {
+  return loadAll(text, { schema: YAML11_SCHEMA }).filter(isObject);
+}
+
+export interface RenderedRelease {
+  readonly app: HelmApplication;
+  readonly chartPath: string;
+  /** `helm template` output as printed. */
+  readonly manifests: string;
+  readonly objects: readonly JsonObject[];
+}
+
+export interface SiteCluster {
+  /** The site's K3s version (`v1.28.4+k3s2`), Helm's `--kube-version`. */
+  readonly kubeVersion: string;
+  /** CRDs installed at the site by something other than its Helm Applications (Argo CD in pull mode). */
+  readonly extraCrds: readonly unknown[];
+  /** Repository holding vendor/helm-charts. @default the current directory */
+  readonly root?: string;
+  /** Where a chart package is found. @default the vendored package under `root` */
+  readonly chartPath?: (app: HelmApplication) => string;
+}
+
+/**
+ * Renders every Helm Application of a site. The installed CRDs are only known from the charts' own output,
+ * so the releases are rendered once with the core APIs, and again with the CRDs every release ships (a
+ * steady-state cluster, where Argo CD finds all of them installed). A chart that gated its CRDs on
+ * Capabilities would show as a changed CRD set between the passes, which is reported.
+ */
+export async function renderSiteReleases(apps: readonly HelmApplication[], cluster: SiteCluster): Promise<{ releases: RenderedRelease[]; apiVersions: string[] }> {
+  const chartPathOf = cluster.chartPath ?? ((a: HelmApplication) => vendoredChart(a, cluster.root));
+  const core = coreApiVersions();
+  const render = (app: HelmApplication, apiVersions: readonly string[]) =>
+    helmTemplate({ chartPath: chartPathOf(app), releaseName: app.releaseName, namespace: app.namespace, values: app.values, kubeVersion: cluster.kubeVersion, apiVersions });
+  const first = await Promise.all(apps.map((a) => render(a, core)));
+  const crds = [...cluster.extraCrds, ...first.flatMap((m) => parseManifests(m).filter((d) => d.kind === 'CustomResourceDefinition'))];
+  const apiVersions = [...new Set([...core, ...crdApiVersions(crds)])].sort();
+  const second = await Promise.all(apps.map((a) => render(a, apiVersions)));
+  const releases = apps.map((app, i) => ({ app, chartPath: chartPathOf(app), manifests: second[i], objects: parseManifests(second[i]) }));
+  const after = crdApiVersions([...cluster.extraCrds, ...releases.flatMap((r) => r.objects.filter((d) => d.kind === 'CustomResourceDefinition'))]);
+  const before = crdApiVersions(crds);
+  if (after.join() !== before.join()) {
+    throw new Error(`the CRDs the site's charts ship change with --api-versions (${before.length} → ${after.length} API versions): a chart gates CRDs on Capabilities; render it with the CRDs it expects`);
+  }
+  return { releases, apiVersions };
+}
