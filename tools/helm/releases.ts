@@ -5,8 +5,10 @@
  * facts: `--kube-version` = the site's K3s version, `--api-versions` = the core APIs plus every CRD installed
  * at the site (the CRDs the site's charts ship, and Argo CD's where Argo CD runs on the site).
  */
+import { createHash } from 'node:crypto';
 import { loadAll, YAML11_SCHEMA } from 'js-yaml';
-import { isObject, type JsonObject } from '../validate/common';
+import { gvkKey, isObject, typeMeta, type JsonObject, type RawIssue } from '../validate/common';
+import { crds, crdSet, crdVersionsOf, type Crds } from '../validate/crd';
 import { k8s128 } from '../validate/k8s128';
 import { vendoredChart } from './charts';
 import { helmTemplate } from './template';
@@ -81,9 +83,42 @@ export function crdApiVersions(docs: readonly unknown[]): string[] {
   return [...out].sort();
 }
 
-/** The documents of `helm template` output, as go-yaml (YAML 1.1) reads them; empty documents dropped. */
+/**
+ * Object members whose value is null, removed: the API server decodes a JSON null into an unset field (Go's
+ * zero value), so `data: null` in a ConfigMap or `rules: null` in a Role (what a chart renders for an empty
+ * list or map) is accepted and stored as absent. Removing them lets the closed-world validation judge what
+ * the server stores.
+ */
+export function dropNullMembers(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(dropNullMembers);
+  if (!isObject(v)) return v;
+  const out: JsonObject = {};
+  for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = dropNullMembers(x);
+  return out;
+}
+
+const parsedDocs = new Map<string, JsonObject[]>();
+
+/**
+ * The documents of `helm template` output, as go-yaml (YAML 1.1) reads them; empty documents dropped, null
+ * members removed (see dropNullMembers). Each document is parsed once per process, keyed by its text: the
+ * CRDs of kube-prometheus-stack are 4.5 MB of YAML (2 s to parse) and the same at every site and in both
+ * render passes.
+ */
 export function parseManifests(text: string): JsonObject[] {
-  return loadAll(text, { schema: YAML11_SCHEMA }).filter(isObject);
+  const out: JsonObject[] = [];
+  // A line `---` ends a YAML document wherever it appears (even inside a block scalar), so this split is exact.
+  for (const chunk of text.split(/^---[ \t]*$/m)) {
+    if (chunk.trim() === '') continue;
+    const key = createHash('sha256').update(chunk).digest('hex');
+    let docs = parsedDocs.get(key);
+    if (!docs) {
+      docs = loadAll(chunk, { schema: YAML11_SCHEMA }).filter(isObject).map((d) => dropNullMembers(d) as JsonObject);
+      parsedDocs.set(key, docs);
+    }
+    out.push(...docs);
+  }
+  return out;
 }
 
 export interface RenderedRelease {
@@ -127,4 +162,40 @@ export async function renderSiteReleases(apps: readonly HelmApplication[], clust
     throw new Error(`the CRDs the site's charts ship change with --api-versions (${before.length} → ${after.length} API versions): a chart gates CRDs on Capabilities; render it with the CRDs it expects`);
   }
   return { releases, apiVersions };
+}
+
+const crdSets = new WeakMap<JsonObject, Crds>();
+
+/**
+ * The checker of one CRD document. Where it is byte-for-byte the schema of a vendored CRD (schemas/crds/), the
+ * vendored checker is used, so kinds compiled for the site's own objects are not compiled twice.
+ */
+function checkerOf(doc: JsonObject): Crds {
+  let s = crdSets.get(doc);
+  if (!s) {
+    const versions = crdVersionsOf([doc], 'CRD from helm template');
+    const vendored = crds();
+    const same = versions.every((v) => JSON.stringify(vendored.served.get(gvkKey(v.group, v.version, v.kind))?.schema) === JSON.stringify(v.schema));
+    s = same && versions.length > 0 ? vendored : crdSet(versions);
+    crdSets.set(doc, s);
+  }
+  return s;
+}
+
+/**
+ * Validator of custom resources against the given CustomResourceDefinition documents (what a site's charts
+ * really install). One compiled set per document: parseManifests returns the same document object for the
+ * same text, so a CRD shipped to every site compiles once per process.
+ */
+export function installedCrds(docs: readonly JsonObject[]): { has(obj: JsonObject): boolean; check(obj: JsonObject): RawIssue[] } {
+  const sets = docs.filter((d) => d.kind === 'CustomResourceDefinition').map((d) => ({ doc: d, set: checkerOf(d) }));
+  const setFor = (obj: JsonObject): Crds | undefined => {
+    const tm = typeMeta(obj);
+    const spec = (d: JsonObject) => (isObject(d.spec) ? d.spec : {});
+    return sets.find(({ doc }) => spec(doc).group === tm.group && isObject(spec(doc).names) && (spec(doc).names as JsonObject).kind === tm.kind)?.set;
+  };
+  return {
+    has: (obj) => setFor(obj) !== undefined,
+    check: (obj) => setFor(obj)?.check(obj) ?? [],
+  };
 }
