@@ -4,20 +4,27 @@
  * site's K3s, `--api-versions` = the core APIs and the CRDs installed at the site), then validated
  * closed-world together with the site's own objects, and checked against the Pod Security level its target
  * namespace enforces. A pin without a vendored package fails here.
+ *
+ * Also the hub's Argo CD as Terraform installs it (terraform/modules/argocd-bootstrap: the pinned argo-cd chart
+ * with HUB_ARGOCD_HELM_VALUES), and every Argo CD object the hub serves (dist/hub, each hub-mode site's
+ * Applications) against the CRDs that chart really installs, not only the newer ones in schemas/crds (ADR 0017).
+ * One file, so that the CRDs parsed and compiled for the sites are reused for the hub.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { HELM_CHARTS } from '../../lib/model/versions';
 import { missingPackages, packageFileName, packagePath, vendoredChart, VENDOR_DIR } from '../../tools/helm/charts';
 import { helmBinary } from '../../tools/helm/binary';
-import { installedCrds, parseManifests } from '../../tools/helm/releases';
+import { installedCrds, parseManifests, renderSiteReleases, RenderedRelease } from '../../tools/helm/releases';
 import { formatIssue, kubernetesValidator, validateManifests } from '../../tools/validate';
 import { renderIssue, type JsonObject } from '../../tools/validate/common';
 import { enforceLevels, formatViolation, podSecurityViolations, podTemplateSpec } from '../../tools/validate/pod-security';
 import { resolveSite } from '../../lib/synth/render';
-import { repoCatalog } from '../helpers';
+import { buildSite, repoCatalog, sampleSite } from '../helpers';
 import { renderSampleSite, RenderedSiteReleases, SAMPLE_SITES } from './support';
-import { execFileSync } from 'node:child_process';
+import { ARGOCD_NAMESPACE, HUB_ARGOCD_HELM_VALUES } from '../../charts/gitops/contract';
+import { renderHubFor } from '../gitops/support';
 
 const CLUSTER_SCOPED = new Set([
   'Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration',
@@ -141,6 +148,36 @@ describe.each(SAMPLE_SITES)('%s: Helm releases rendered by helm', (name) => {
     expect(violations).toEqual([]);
     // The check has something to bite on: Argo Rollouts' controller runs in a `restricted` namespace.
     expect(checked.get('restricted')).toBeGreaterThan(0);
+  });
+});
+
+describe('the hub Argo CD (argo-cd chart, HUB_ARGOCD_HELM_VALUES)', () => {
+  let release: RenderedRelease;
+  beforeAll(async () => {
+    const { releases } = await renderSiteReleases(
+      [{ application: 'hub-argocd (Terraform)', ...HELM_CHARTS.argoCd, releaseName: 'argocd', namespace: ARGOCD_NAMESPACE, values: HUB_ARGOCD_HELM_VALUES as unknown as Record<string, unknown> }],
+      { kubeVersion: sampleSite('factory-floor').k3sVersion, extraCrds: [] },
+    );
+    release = releases[0];
+  }, 120000);
+
+  it('renders and validates closed-world (CRDs against Kubernetes 1.28)', () => {
+    const v128 = kubernetesValidator('1.28');
+    const issues = release.objects.flatMap((o) => (o.kind === 'CustomResourceDefinition' ? v128.validate(o) : validateManifests([o]))).map(formatIssue);
+    expect(release.objects.map((o) => o.kind)).toEqual(expect.arrayContaining(['CustomResourceDefinition', 'Deployment', 'StatefulSet']));
+    expect(issues).toEqual([]);
+  });
+
+  it('serves every Application, ApplicationSet and AppProject the project renders for it', () => {
+    const installed = installedCrds(release.objects);
+    const hubSites = SAMPLE_SITES.map(sampleSite).filter((s) => s.gitops.mode === 'hub');
+    const objects = [
+      ...(renderHubFor(SAMPLE_SITES.map(sampleSite)).objects as unknown as JsonObject[]),
+      ...hubSites.flatMap((s) => buildSite(s).layers.gitops as unknown as JsonObject[]),
+    ];
+    const argo = objects.filter((o) => installed.has(o));
+    expect([...new Set(argo.map((o) => o.kind))].sort()).toEqual(['AppProject', 'Application', 'ApplicationSet']);
+    expect(argo.flatMap((o) => installed.check(o).map((i) => formatIssue(renderIssue(i, 'argo-cd chart CRDs'))))).toEqual([]);
   });
 });
 
