@@ -68,6 +68,7 @@ export const HELM_CHARTS = {
    * not be obtained here). The Rollout/AnalysisTemplate CRDs in schemas/crds/ are v1.9.1; the tests validate the
    * chart's own v1.9.0 CRDs and the project's Rollouts against both (docs/decisions/0017-vendored-helm-charts.md).
    */
+  // renovate: datasource=helm registryUrl=https://argoproj.github.io/argo-helm depName=argo-rollouts
   argoRollouts: { repoURL: 'https://argoproj.github.io/argo-helm', chart: 'argo-rollouts', version: '2.41.0' },
   /**
    * Argo CD itself, installed by Terraform (terraform/modules/argocd-bootstrap on the hub, argocd-site at pull-mode
@@ -76,6 +77,7 @@ export const HELM_CHARTS = {
    * (why both: docs/decisions/0017-vendored-helm-charts.md). Terraform reads this pin from terraform/modules/
    * inventory/generated.json, written by `node terraform/tools/generate.mjs` (test/terraform fails when it is stale).
    */
+  // renovate: datasource=helm registryUrl=https://argoproj.github.io/argo-helm depName=argo-cd
   argoCd: { repoURL: 'https://argoproj.github.io/argo-helm', chart: 'argo-cd', version: '10.1.1' },
   /**
    * The site monitoring stack (docs/decisions/0011-monitoring-stack.md). 88.2.0 ships Prometheus Operator v0.93.0
