@@ -10,7 +10,7 @@ import { loadAll, YAML11_SCHEMA } from 'js-yaml';
 import { gvkKey, isObject, typeMeta, type JsonObject, type RawIssue } from '../validate/common';
 import { crds, crdSet, crdVersionsOf, type Crds } from '../validate/crd';
 import { k8s128 } from '../validate/k8s128';
-import { vendoredChart } from './charts';
+import { chartPackageInfo, vendoredChart } from './charts';
 import { helmTemplate } from './template';
 
 export interface HelmApplication {
@@ -141,23 +141,26 @@ export interface SiteCluster {
 }
 
 /**
- * Renders every Helm Application of a site. The installed CRDs are only known from the charts' own output,
- * so the releases are rendered once with the core APIs, and again with the CRDs every release ships (a
- * steady-state cluster, where Argo CD finds all of them installed). A chart that gated its CRDs on
- * Capabilities would show as a changed CRD set between the passes, which is reported.
+ * Renders every Helm Application of a site. The installed CRDs are only known from the charts' own output, so
+ * the releases whose package may ship CRDs are rendered first with the core APIs; then every release whose
+ * templates read `.Capabilities.APIVersions` is rendered with the CRDs all releases ship (a steady-state
+ * cluster, where Argo CD finds all of them installed). A first render is final when the chart never reads
+ * the API versions. A chart that gated its CRDs on Capabilities would show as a changed CRD set between the
+ * passes, which is reported.
  */
 export async function renderSiteReleases(apps: readonly HelmApplication[], cluster: SiteCluster): Promise<{ releases: RenderedRelease[]; apiVersions: string[] }> {
   const chartPathOf = cluster.chartPath ?? ((a: HelmApplication) => vendoredChart(a, cluster.root));
   const core = coreApiVersions();
   const render = (app: HelmApplication, apiVersions: readonly string[]) =>
     helmTemplate({ chartPath: chartPathOf(app), releaseName: app.releaseName, namespace: app.namespace, values: app.values, kubeVersion: cluster.kubeVersion, apiVersions });
-  const first = await Promise.all(apps.map((a) => render(a, core)));
-  const crds = [...cluster.extraCrds, ...first.flatMap((m) => parseManifests(m).filter((d) => d.kind === 'CustomResourceDefinition'))];
-  const apiVersions = [...new Set([...core, ...crdApiVersions(crds)])].sort();
-  const second = await Promise.all(apps.map((a) => render(a, apiVersions)));
-  const releases = apps.map((app, i) => ({ app, chartPath: chartPathOf(app), manifests: second[i], objects: parseManifests(second[i]) }));
-  const after = crdApiVersions([...cluster.extraCrds, ...releases.flatMap((r) => r.objects.filter((d) => d.kind === 'CustomResourceDefinition'))]);
-  const before = crdApiVersions(crds);
+  const info = apps.map((a) => chartPackageInfo(chartPathOf(a)));
+  const first = await Promise.all(apps.map((a, i) => (info[i].mayShipCrds ? render(a, core) : Promise.resolve(undefined))));
+  const crdsOf = (texts: readonly (string | undefined)[]) => texts.flatMap((m) => (m === undefined ? [] : parseManifests(m).filter((d) => d.kind === 'CustomResourceDefinition')));
+  const before = crdApiVersions([...cluster.extraCrds, ...crdsOf(first)]);
+  const apiVersions = [...new Set([...core, ...before])].sort();
+  const final = await Promise.all(apps.map((a, i) => (first[i] !== undefined && !info[i].readsApiVersions ? (first[i] as string) : render(a, apiVersions))));
+  const releases = apps.map((app, i) => ({ app, chartPath: chartPathOf(app), manifests: final[i], objects: parseManifests(final[i]) }));
+  const after = crdApiVersions([...cluster.extraCrds, ...crdsOf(final)]);
   if (after.join() !== before.join()) {
     throw new Error(`the CRDs the site's charts ship change with --api-versions (${before.length} → ${after.length} API versions): a chart gates CRDs on Capabilities; render it with the CRDs it expects`);
   }
