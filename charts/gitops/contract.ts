@@ -192,6 +192,10 @@ function containerResources(s: ArgoCdContainerSize): { requests: { cpu: string; 
  * `redis.containerSecurityContext` drops ALL without privilege escalation), so they are not repeated here.
  */
 export const PULL_ARGOCD_HELM_VALUES = {
+  // The site's gitops layer renders Argo CD core's NetworkPolicies itself (charts/gitops/network.ts), under the
+  // names the chart would use: chart 10.x creates its own by default (`global.networkPolicy.create: true`), and
+  // two owners of one object would overwrite each other (found by rendering the chart, test/helm).
+  global: { networkPolicy: { create: false } },
   // Argo CD core: no API server/UI on the site (it is managed through Git only).
   server: { enabled: false },
   // The site Prometheus scrapes the application controller (argocd_app_info alerts, charts/monitoring).

@@ -69,21 +69,22 @@ export const IMAGES = {
 
 export const HELM_CHARTS = {
   /**
-   * Argo Rollouts controller + CRDs for the inference layer. Chart 2.41.1 ships app v1.9.1 (argo-helm release
-   * argo-rollouts-2.41.1: "Update dependency argoproj/argo-rollouts to v1.9.1", #3969), exactly the version of
-   * the vendored Rollout/AnalysisTemplate CRDs (schemas/crds/README.md). Bump both together.
+   * Argo Rollouts controller + CRDs for the inference layer. Chart 2.41.0 ships app v1.9.0 (argo-helm tag
+   * argo-rollouts-2.41.0); it is the newest release vendored in vendor/helm-charts/ (2.41.1 / app v1.9.1 could
+   * not be obtained here). The Rollout/AnalysisTemplate CRDs in schemas/crds/ are v1.9.1; the tests validate the
+   * chart's own v1.9.0 CRDs and the project's Rollouts against both (docs/decisions/0017-vendored-helm-charts.md).
    */
   // renovate: datasource=helm registryUrl=https://argoproj.github.io/argo-helm depName=argo-rollouts
-  argoRollouts: { repoURL: 'https://argoproj.github.io/argo-helm', chart: 'argo-rollouts', version: '2.41.1' },
+  argoRollouts: { repoURL: 'https://argoproj.github.io/argo-helm', chart: 'argo-rollouts', version: '2.41.0' },
   /**
    * Argo CD itself, installed by Terraform (terraform/modules/argocd-bootstrap on the hub, argocd-site at pull-mode
-   * sites), never by Argo CD. 10.3.3 ships app v3.5.1, the release of the vendored Application/ApplicationSet/
-   * AppProject CRDs in schemas/crds/ (`helm show values argo/argo-cd` "chart 10.3.3 / app v3.5.1", and an argocd
-   * module pinning chart 10.3.3 "(app v3.5.1)"). Terraform reads this pin from terraform/modules/inventory/
-   * generated.json, written by `node terraform/tools/generate.mjs` (test/terraform fails when it is stale).
+   * sites), never by Argo CD. Chart 10.1.1 ships app v3.4.4 (argo-helm tag argo-cd-10.1.1), the newest release
+   * vendored in vendor/helm-charts/; the Application/ApplicationSet/AppProject CRDs in schemas/crds/ are v3.5.1
+   * (why both: docs/decisions/0017-vendored-helm-charts.md). Terraform reads this pin from terraform/modules/
+   * inventory/generated.json, written by `node terraform/tools/generate.mjs` (test/terraform fails when it is stale).
    */
   // renovate: datasource=helm registryUrl=https://argoproj.github.io/argo-helm depName=argo-cd
-  argoCd: { repoURL: 'https://argoproj.github.io/argo-helm', chart: 'argo-cd', version: '10.3.3' },
+  argoCd: { repoURL: 'https://argoproj.github.io/argo-helm', chart: 'argo-cd', version: '10.1.1' },
   /**
    * The site monitoring stack (docs/decisions/0011-monitoring-stack.md). 88.2.0 ships Prometheus Operator v0.93.0
    * (appVersion), the release of the vendored monitoring.coreos.com CRDs in schemas/crds/ (kube-prometheus-stack
@@ -94,13 +95,18 @@ export const HELM_CHARTS = {
   // renovate: datasource=helm registryUrl=https://prometheus-community.github.io/helm-charts depName=kube-prometheus-stack
   kubePrometheusStack: { repoURL: 'https://prometheus-community.github.io/helm-charts', chart: 'kube-prometheus-stack', version: '88.2.0' },
   /**
-   * Blackbox exporter for the Ollama `Probe` (Ollama has no /metrics). Chart 11.15.1 ships blackbox_exporter v0.27.0
-   * (pinned together in public GitOps repos; the chart moved to 0.27.0 in prometheus-community/helm-charts#5985).
+   * Blackbox exporter for the Ollama `Probe` (Ollama has no /metrics). Chart 11.15.1 ships blackbox_exporter v0.28.0
+   * (appVersion of the vendored package, vendor/helm-charts/README.md).
    */
   // renovate: datasource=helm registryUrl=https://prometheus-community.github.io/helm-charts depName=prometheus-blackbox-exporter
   blackboxExporter: { repoURL: 'https://prometheus-community.github.io/helm-charts', chart: 'prometheus-blackbox-exporter', version: '11.15.1' },
-  /** OpenTelemetry Collector chart 0.158.3 (appVersion 0.153.0, open-telemetry/opentelemetry-helm-charts Chart.yaml). */
+  /**
+   * OpenTelemetry Collector chart 0.158.2 (appVersion 0.153.0). Not 0.158.3: that version was never released (it
+   * exists only on an unmerged pull-request branch; the chart repository went 0.158.2 → 0.159.0).
+   */
   // renovate: datasource=helm registryUrl=https://open-telemetry.github.io/opentelemetry-helm-charts depName=opentelemetry-collector
-  otelCollector: { repoURL: 'https://open-telemetry.github.io/opentelemetry-helm-charts', chart: 'opentelemetry-collector', version: '0.158.3' },
+  otelCollector: { repoURL: 'https://open-telemetry.github.io/opentelemetry-helm-charts', chart: 'opentelemetry-collector', version: '0.158.2' },
 } as const satisfies Record<string, HelmChartRef>;
 
+/** The Kubernetes minor the typed constructs (cdk8s-plus-28) target; see docs/decisions/0003. */
+export const KUBERNETES_API_VERSION = '1.28';

@@ -66,3 +66,9 @@ export function readTreeAtRef(repoDir: string, ref: string, dir: string): Map<st
 export function readTreeFromDisk(root: string): Map<string, string> {
   return new Map(listFiles(root).map((p) => [p, readFileSync(join(root, p), 'utf8')]));
 }
+
+/** The bytes of one file at a ref, or undefined when the ref has no such file. */
+export function readBlobAtRef(repoDir: string, ref: string, path: string): Buffer | undefined {
+  const r = spawnSync('git', ['-C', repoDir, 'cat-file', 'blob', `${ref}:${path}`], { maxBuffer: 1 << 30 });
+  return r.status === 0 ? r.stdout : undefined;
+}

@@ -2,6 +2,7 @@
  * Renders a TreeDiff for people: a terminal report, and the pull-request comment (Markdown, one collapsible
  * section per site, cut to fit GitHub's comment limit with a note saying what was left out).
  */
+import type { HelmDiff } from './helm';
 import { FileDiff, formatRef, HUB_GROUP, ObjectChanges, ObjectRef, TreeDiff } from './tree';
 
 /** Hidden marker the comment workflow finds its previous comment by (.github/workflows/pr-comment.yaml). */
@@ -78,6 +79,65 @@ export interface RenderOptions {
   /** What the change is compared against (a Git ref) and what it is (the working tree, a PR). */
   readonly base: string;
   readonly head: string;
+  /** The manifests of changed Helm releases, rendered by helm on both sides. @default not shown */
+  readonly helm?: HelmDiff;
+}
+
+function helmTotals(h: HelmDiff): string {
+  const sites = new Set(h.releases.map((r) => r.group)).size;
+  const objects = {
+    added: sum(h.releases, (r) => r.objects?.added.length ?? 0),
+    changed: sum(h.releases, (r) => r.objects?.changed.length ?? 0),
+    removed: sum(h.releases, (r) => r.objects?.removed.length ?? 0),
+  };
+  const lines = `+${sum(h.releases, (r) => r.linesAdded)} -${sum(h.releases, (r) => r.linesRemoved)} lines`;
+  return `${plural(h.releases.length, 'release')} changed at ${plural(sites, 'site')}: ${counts(objects)}, ${lines}`;
+}
+
+function helmLabel(r: HelmDiff['releases'][number]): string {
+  return `${r.group}/${r.layer.replace(/^helm\//, '')}`;
+}
+
+/** The terminal section of the Helm-rendered manifests (empty when no release changed). */
+export function renderHelmText(h: HelmDiff, stat = false): string {
+  if (h.releases.length === 0 && h.errors.length === 0) return '';
+  const out = ['', `== Helm-rendered manifests (helm template of the vendored charts): ${helmTotals(h)}`];
+  const width = Math.max(0, ...h.releases.map((r) => helmLabel(r).length));
+  for (const r of h.releases) out.push(`  ${helmLabel(r).padEnd(width)}  ${r.change.what}; ${fileSummary(r)}`);
+  for (const e of h.errors) out.push(`  not rendered: ${e}`);
+  if (!stat) for (const r of h.releases) if (r.diff !== '') out.push(r.diff.trimEnd());
+  return `${out.join('\n')}\n`;
+}
+
+/** Sections at most this long are shown open in the pull-request comment; longer ones are collapsed. */
+export const HELM_OPEN_MAX_CHARS = 4000;
+
+/** The pull-request comment's Helm section within `budget` characters ('' when no release changed). */
+export function renderHelmMarkdown(h: HelmDiff, budget: number): string {
+  if (h.releases.length === 0 && h.errors.length === 0) return '';
+  const bullets = [
+    ...h.releases.map((r) => `- \`${helmLabel(r)}\` ${r.change.what}; ${fileSummary(r)}`),
+    ...h.errors.map((e) => `- not rendered: ${e}`),
+  ].join('\n');
+  const close = '\n</details>\n';
+  const summary = `<summary><b>Helm-rendered manifests</b> (helm template of the vendored charts): ${helmTotals(h)}</summary>\n\n${bullets}\n`;
+  let used = summary.length + close.length + 40;
+  const blocks: string[] = [];
+  const omitted: FileDiff[] = [];
+  for (const r of h.releases) {
+    if (r.diff === '') continue;
+    const block = diffBlock(r, Math.max(500, Math.floor(budget / 2)));
+    if (used + block.length > budget) omitted.push(r);
+    else {
+      blocks.push(block);
+      used += block.length;
+    }
+  }
+  const note = omitted.length
+    ? `\n> Rendered-manifest diffs of ${plural(omitted.length, 'release')} (${sum(omitted, (f) => f.linesAdded + f.linesRemoved)} changed lines) omitted for length; run \`npm run diff\` locally.\n`
+    : '';
+  const body = `${summary}${blocks.join('')}${note}`;
+  return `\n<details${body.length <= HELM_OPEN_MAX_CHARS ? ' open' : ''}>${body}${close}`;
 }
 
 /** Terminal report: a summary line per file grouped by site, then (unless `stat`) the unified diffs. */
@@ -89,6 +149,7 @@ export function renderText(diff: TreeDiff, opts: RenderOptions & { readonly stat
     return `${out.join('\n')}\n`;
   }
   out.push(totals(groups), '');
+  const helm = opts.helm ? renderHelmText(opts.helm, opts.stat) : '';
   for (const g of groups) {
     out.push(`== ${g.group} (${plural(g.files.length, 'file')}: ${counts(g)})`);
     const width = Math.max(...g.files.map((f) => fileLabel(f).length));
@@ -100,7 +161,7 @@ export function renderText(diff: TreeDiff, opts: RenderOptions & { readonly stat
       for (const f of g.files) out.push(f.diff.trimEnd());
     }
   }
-  return `${out.join('\n')}\n`;
+  return `${out.join('\n')}\n${helm}`;
 }
 
 /** A fence longer than any backtick run in the content, so a diff can never close it early. */
@@ -134,6 +195,13 @@ export interface MarkdownOptions extends RenderOptions {
 
 /** The pull-request comment: totals, a table per site, then one collapsible section per site with its diffs. */
 export function renderMarkdown(diff: TreeDiff, opts: MarkdownOptions): string {
+  const maxChars = Math.min(opts.maxChars ?? 60000, GITHUB_COMMENT_LIMIT);
+  // The Helm section gets up to 40 % of the room; the rendered output's sections the rest.
+  const helm = opts.helm && groupFiles(diff).length > 0 ? renderHelmMarkdown(opts.helm, Math.floor(maxChars * 0.4)) : '';
+  return `${renderOutputMarkdown(diff, { ...opts, maxChars: maxChars - helm.length })}${helm}`;
+}
+
+function renderOutputMarkdown(diff: TreeDiff, opts: MarkdownOptions): string {
   const maxChars = Math.min(opts.maxChars ?? 60000, GITHUB_COMMENT_LIMIT);
   const hint = opts.fullDiffHint ?? `run \`npm run diff -- --base ${opts.base}\` locally`;
   const groups = groupFiles(diff);

@@ -109,38 +109,54 @@ export interface Crds {
 let loaded: Crds | undefined;
 export const crdTimings = { load: 0, compile: 0, kindsCompiled: 0 };
 
-function loadCrdFiles(): CrdVersion[] {
-  const dir = join(schemasDir(), 'crds');
+/** The served versions of the CustomResourceDefinitions among `docs` (other documents are skipped). */
+export function crdVersionsOf(docs: readonly unknown[], file: string): CrdVersion[] {
   const out: CrdVersion[] = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
-    for (const doc of loadAll(readFileSync(join(dir, file), 'utf8'))) {
-      if (!isObject(doc) || doc.kind !== 'CustomResourceDefinition' || !isObject(doc.spec)) continue;
-      const spec = doc.spec;
-      const names = isObject(spec.names) ? spec.names : {};
-      if (typeof spec.group !== 'string' || typeof names.kind !== 'string' || !Array.isArray(spec.versions)) {
-        throw new Error(`schemas/crds/${file}: not an apiextensions.k8s.io/v1 CRD (group, names.kind, versions)`);
-      }
-      for (const v of spec.versions.filter(isObject)) {
-        if (v.served !== true || typeof v.name !== 'string') continue;
-        const schema = isObject(v.schema) && isObject(v.schema.openAPIV3Schema) ? v.schema.openAPIV3Schema : undefined;
-        if (!schema) throw new Error(`schemas/crds/${file}: version ${v.name} has no openAPIV3Schema`);
-        out.push({ group: spec.group, version: v.name, kind: names.kind, plural: String(names.plural), file, schema });
-      }
+  for (const doc of docs) {
+    if (!isObject(doc) || doc.kind !== 'CustomResourceDefinition' || !isObject(doc.spec)) continue;
+    const spec = doc.spec;
+    const names = isObject(spec.names) ? spec.names : {};
+    if (typeof spec.group !== 'string' || typeof names.kind !== 'string' || !Array.isArray(spec.versions)) {
+      throw new Error(`${file}: not an apiextensions.k8s.io/v1 CRD (group, names.kind, versions)`);
+    }
+    for (const v of spec.versions.filter(isObject)) {
+      if (v.served !== true || typeof v.name !== 'string') continue;
+      const schema = isObject(v.schema) && isObject(v.schema.openAPIV3Schema) ? v.schema.openAPIV3Schema : undefined;
+      if (!schema) throw new Error(`${file}: version ${v.name} has no openAPIV3Schema`);
+      out.push({ group: spec.group, version: v.name, kind: names.kind, plural: String(names.plural), file, schema });
     }
   }
   return out;
 }
 
+function loadCrdFiles(): CrdVersion[] {
+  const dir = join(schemasDir(), 'crds');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .flatMap((file) => crdVersionsOf(loadAll(readFileSync(join(dir, file), 'utf8')), `schemas/crds/${file}`));
+}
+
 export function crds(): Crds {
   if (loaded) return loaded;
   const t0 = performance.now();
+  const list = loadCrdFiles();
+  crdTimings.load = performance.now() - t0;
+  loaded = crdSet(list);
+  return loaded;
+}
+
+/**
+ * A validator for the given CRD versions (e.g. the CRDs a chart installs at a site, to check custom resources
+ * against what the cluster will really serve). Kinds compile on first use.
+ */
+export function crdSet(list: readonly CrdVersion[]): Crds {
   const served = new Map<string, CrdVersion>();
   const versionsOf = new Map<string, string[]>();
-  for (const v of loadCrdFiles()) {
+  for (const v of list) {
     served.set(gvkKey(v.group, v.version, v.kind), v);
     versionsOf.set(`${v.group}/${v.kind}`, [...(versionsOf.get(`${v.group}/${v.kind}`) ?? []), v.version]);
   }
-  crdTimings.load = performance.now() - t0;
 
   const compiled = new Map<string, ValidateFunction>();
   const validatorFor = (key: string, v: CrdVersion): ValidateFunction => {
@@ -164,7 +180,7 @@ export function crds(): Crds {
     return fn;
   };
 
-  loaded = {
+  return {
     served,
     versionsOf,
     check(obj) {
@@ -181,5 +197,4 @@ export function crds(): Crds {
       return describeErrors(fn.errors ?? [], obj).map((d) => ({ kind: tm.kind, name: tm.name, ...d, sources: [`CRD ${v.plural}.${v.group}/${v.version}`] }));
     },
   };
-  return loaded;
 }

@@ -69,7 +69,7 @@ variable "argocd_chart" {
 
   validation {
     condition     = can(regex("^https://", var.argocd_chart.repository)) && can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+$", var.argocd_chart.version))
-    error_message = "argocd_chart needs an https:// repository and an exact chart version such as 10.3.3; pass module.inventory.argocd_chart."
+    error_message = "argocd_chart needs an https:// repository and an exact chart version such as 10.1.1; pass module.inventory.argocd_chart."
   }
 }
 

@@ -1,0 +1,233 @@
+/**
+ * Real Helm at the pinned versions: every Helm release of every sample site is rendered by `helm template`
+ * from the vendored package with exactly the values its Argo CD Application carries (`--kube-version` = the
+ * site's K3s, `--api-versions` = the core APIs and the CRDs installed at the site), then validated
+ * closed-world together with the site's own objects, and checked against the Pod Security level its target
+ * namespace enforces. A pin without a vendored package fails here.
+ *
+ * Also the hub's Argo CD as Terraform installs it (terraform/modules/argocd-bootstrap: the pinned argo-cd chart
+ * with HUB_ARGOCD_HELM_VALUES), and every Argo CD object the hub serves (dist/hub, each hub-mode site's
+ * Applications) against the CRDs that chart really installs, not only the newer ones in schemas/crds (ADR 0017).
+ * One file, so that the CRDs parsed and compiled for the sites are reused for the hub.
+ */
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { HELM_CHARTS } from '../../lib/model/versions';
+import { chartPackageInfo, missingPackages, packageFileName, packagePath, vendoredChart, VENDOR_DIR } from '../../tools/helm/charts';
+import { installedCrds, parseManifests, renderSiteReleases, RenderedRelease } from '../../tools/helm/releases';
+import { formatIssue, kubernetesValidator, validateManifests } from '../../tools/validate';
+import { renderIssue, type JsonObject } from '../../tools/validate/common';
+import { enforceLevels, formatViolation, podSecurityViolations, podTemplateSpec } from '../../tools/validate/pod-security';
+import { resolveSite } from '../../lib/synth/render';
+import { buildSite, repoCatalog, sampleSite } from '../helpers';
+import { renderSampleSite, RenderedSiteReleases, SAMPLE_SITES } from './support';
+import { ARGOCD_NAMESPACE, HUB_ARGOCD_HELM_VALUES } from '../../charts/gitops/contract';
+import { renderHubFor } from '../gitops/support';
+
+const CLUSTER_SCOPED = new Set([
+  'Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration',
+  'PriorityClass', 'StorageClass', 'APIService', 'IngressClass',
+]);
+const refKey = (o: JsonObject, ns: string | undefined): string => {
+  const m = (o.metadata ?? {}) as { name?: string; namespace?: string };
+  return `${String(o.kind)} ${m.namespace ?? ns ?? ''}/${m.name ?? ''}`;
+};
+
+/**
+ * CustomResourceDefinitions against Kubernetes 1.28 only: the 1.33 check of tools/validate (kubernetes-models)
+ * does not model JSONSchemaProps and CustomResourceColumnDefinition closed-world (it rejects their
+ * `description` and every `x-kubernetes-*` extension, which the API server accepts).
+ */
+const crdValidator = kubernetesValidator('1.28');
+
+describe('vendored chart packages', () => {
+  it('exist for every pin in lib/model/versions.ts (HELM_CHARTS)', () => {
+    expect(missingPackages()).toEqual([]);
+  });
+
+  it('fail a pin that has no package, e.g. the never-released opentelemetry-collector 0.158.3', () => {
+    const pins = { otelCollector: { ...HELM_CHARTS.otelCollector, version: '0.158.3' } };
+    expect(missingPackages(process.cwd(), pins)).toEqual([`HELM_CHARTS.otelCollector: opentelemetry-collector 0.158.3 has no ${VENDOR_DIR}/opentelemetry-collector-0.158.3.tgz`]);
+    expect(() => vendoredChart(pins.otelCollector)).toThrow(/is pinned but vendor\/helm-charts\/opentelemetry-collector-0\.158\.3\.tgz does not exist: vendor the package .* or pin a version that is vendored/);
+  });
+
+  it('are the charts and versions their file names say (their Chart.yaml)', () => {
+    for (const ref of Object.values(HELM_CHARTS)) {
+      const info = chartPackageInfo(vendoredChart(ref));
+      expect({ file: packageFileName(ref), name: info.name, version: info.version }).toEqual({ file: packageFileName(ref), name: ref.chart, version: ref.version });
+    }
+  });
+
+  it('match the sha256 recorded with their provenance, and nothing unpinned is vendored', () => {
+    const readme = readFileSync(`${VENDOR_DIR}/README.md`, 'utf8');
+    const recorded = new Map([...readme.matchAll(/^([0-9a-f]{64}) {2}(\S+\.tgz)$/gm)].map((m) => [m[2], m[1]]));
+    const pinned = Object.values(HELM_CHARTS).map(packageFileName).sort();
+    expect([...recorded.keys()].sort()).toEqual(pinned);
+    for (const ref of Object.values(HELM_CHARTS)) {
+      expect(createHash('sha256').update(readFileSync(packagePath(ref))).digest('hex')).toBe(recorded.get(packageFileName(ref)));
+    }
+  });
+});
+
+describe.each(SAMPLE_SITES)('%s: Helm releases rendered by helm', (name) => {
+  let r: RenderedSiteReleases;
+  beforeAll(async () => {
+    r = await renderSampleSite(name);
+  }, 120000);
+
+  it('renders the releases the layers declare, with the values their Applications carry', () => {
+    const declared = resolveSite({ site: r.site, file: `sites/${name}.yaml`, catalog: repoCatalog() }).view.releases.map(({ release }) => ({
+      application: `${name}-${release.name}`,
+      repoURL: release.chart.repoURL,
+      chart: release.chart.chart,
+      version: release.chart.version,
+      releaseName: release.name,
+      namespace: release.namespace,
+      values: JSON.parse(JSON.stringify(release.values)) as unknown,
+    }));
+    expect(r.applications.length).toBeGreaterThan(0);
+    expect(r.applications).toEqual(declared.sort((a, b) => a.application.localeCompare(b.application)));
+    for (const rel of r.releases) expect({ release: rel.app.application, objects: rel.objects.length > 0 }).toEqual({ release: rel.app.application, objects: true });
+  });
+
+  it('renders for the site\'s cluster: its K3s version and the CRDs installed there', () => {
+    expect(r.apiVersions).toEqual(expect.arrayContaining(['apps/v1/Deployment', 'monitoring.coreos.com/v1/ServiceMonitor', 'argoproj.io/v1alpha1/Rollout']));
+    if (r.site.gitops.mode === 'pull') expect(r.apiVersions).toContain('argoproj.io/v1alpha1/Application');
+    else expect(r.apiVersions).not.toContain('argoproj.io/v1alpha1/Application');
+  });
+
+  it('validates closed-world together with the site\'s own objects (zero schema issues, no object twice)', () => {
+    const helmObjects = r.releases.flatMap((rel) => rel.objects.map((o) => ({ rel, o })));
+    const issues = [
+      ...validateManifests([...r.objects]).map(formatIssue),
+      ...helmObjects.flatMap(({ rel, o }) =>
+        (o.kind === 'CustomResourceDefinition' ? crdValidator.validate(o, `helm:${rel.app.application}`) : validateManifests([o], `helm:${rel.app.application}`)).map(formatIssue),
+      ),
+    ];
+    expect(issues).toEqual([]);
+    const seen = new Map<string, string>();
+    for (const o of r.objects) seen.set(refKey(o as JsonObject, undefined), 'the site');
+    const twice: string[] = [];
+    for (const { rel, o } of helmObjects) {
+      const key = refKey(o, CLUSTER_SCOPED.has(String(o.kind)) ? undefined : rel.app.namespace);
+      const other = seen.get(key);
+      if (other) twice.push(`${key}: ${rel.app.application} and ${other}`);
+      seen.set(key, rel.app.application);
+    }
+    expect(twice).toEqual([]);
+  });
+
+  it('validates every custom resource against the CRDs the charts really install at the site', () => {
+    const installed = installedCrds(r.releases.flatMap((rel) => rel.objects));
+    const custom = [...(r.objects as unknown as JsonObject[]), ...r.releases.flatMap((rel) => rel.objects)].filter((o) => installed.has(o));
+    expect(custom.map((o) => o.kind)).toEqual(expect.arrayContaining(['Rollout', 'ServiceMonitor', 'PrometheusRule', 'Prometheus']));
+    const issues = custom.flatMap((o) => installed.check(o).map((i) => formatIssue(renderIssue(i, 'installed CRDs'))));
+    expect(issues).toEqual([]);
+  });
+
+  it('runs only pods the Pod Security level of their namespace admits', () => {
+    const levels = enforceLevels(r.objects);
+    const violations: string[] = [];
+    const checked = new Map<string, number>();
+    for (const rel of r.releases) {
+      for (const o of rel.objects) {
+        if (CLUSTER_SCOPED.has(String(o.kind))) continue;
+        const ns = (o.metadata as { namespace?: string } | undefined)?.namespace ?? rel.app.namespace;
+        const level = levels.get(ns);
+        if (level === undefined) {
+          violations.push(`${rel.app.application}: ${String(o.kind)} in namespace "${ns}", which the site does not declare (Argo CD never creates namespaces)`);
+          continue;
+        }
+        if (podTemplateSpec(o)) checked.set(level, (checked.get(level) ?? 0) + 1);
+        violations.push(...podSecurityViolations(o, level, ns).map(formatViolation));
+      }
+    }
+    expect(violations).toEqual([]);
+    // The check has something to bite on: Argo Rollouts' controller runs in a `restricted` namespace.
+    expect(checked.get('restricted')).toBeGreaterThan(0);
+  });
+});
+
+describe('the hub Argo CD (argo-cd chart, HUB_ARGOCD_HELM_VALUES)', () => {
+  let release: RenderedRelease;
+  beforeAll(async () => {
+    const { releases } = await renderSiteReleases(
+      [{ application: 'hub-argocd (Terraform)', ...HELM_CHARTS.argoCd, releaseName: 'argocd', namespace: ARGOCD_NAMESPACE, values: HUB_ARGOCD_HELM_VALUES as unknown as Record<string, unknown> }],
+      { kubeVersion: sampleSite('factory-floor').k3sVersion, extraCrds: [] },
+    );
+    release = releases[0];
+  }, 120000);
+
+  it('renders and validates closed-world (CRDs against Kubernetes 1.28)', () => {
+    const v128 = kubernetesValidator('1.28');
+    const issues = release.objects.flatMap((o) => (o.kind === 'CustomResourceDefinition' ? v128.validate(o) : validateManifests([o]))).map(formatIssue);
+    expect(release.objects.map((o) => o.kind)).toEqual(expect.arrayContaining(['CustomResourceDefinition', 'Deployment', 'StatefulSet']));
+    expect(issues).toEqual([]);
+  });
+
+  it('serves every Application, ApplicationSet and AppProject the project renders for it', () => {
+    const installed = installedCrds(release.objects);
+    const hubSites = SAMPLE_SITES.map(sampleSite).filter((s) => s.gitops.mode === 'hub');
+    const objects = [
+      ...(renderHubFor(SAMPLE_SITES.map(sampleSite)).objects as unknown as JsonObject[]),
+      ...hubSites.flatMap((s) => buildSite(s).layers.gitops as unknown as JsonObject[]),
+    ];
+    const argo = objects.filter((o) => installed.has(o));
+    expect([...new Set(argo.map((o) => o.kind))].sort()).toEqual(['AppProject', 'Application', 'ApplicationSet']);
+    expect(argo.flatMap((o) => installed.check(o).map((i) => formatIssue(renderIssue(i, 'argo-cd chart CRDs'))))).toEqual([]);
+  });
+});
+
+describe('the Pod Security check', () => {
+  const pod = (spec: Record<string, unknown>, container: Record<string, unknown> = {}): JsonObject => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'x' },
+    spec: {
+      template: {
+        spec: {
+          securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [{ name: 'c', image: 'i:1', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, ...container } }],
+          ...spec,
+        },
+      },
+    },
+  });
+
+  it('accepts a hardened pod at restricted', () => {
+    expect(podSecurityViolations(pod({}), 'restricted', 'ns')).toEqual([]);
+  });
+
+  it('rejects host namespaces and hostPath at baseline, and admits them at privileged', () => {
+    const p = pod({ hostNetwork: true, volumes: [{ name: 'root', hostPath: { path: '/' } }] });
+    expect(podSecurityViolations(p, 'baseline', 'ns').map(formatViolation)).toEqual([
+      'Deployment ns/x violates PodSecurity "baseline": host namespaces (hostNetwork=true)',
+      'Deployment ns/x violates PodSecurity "baseline": hostPath volumes ("root")',
+    ]);
+    expect(podSecurityViolations(p, 'privileged', 'ns')).toEqual([]);
+  });
+
+  it('rejects at restricted what baseline allows: escalation, root, missing seccomp, capabilities kept', () => {
+    const p = pod({ securityContext: {} }, { allowPrivilegeEscalation: true, capabilities: { add: ['CHOWN'] } });
+    expect(podSecurityViolations(p, 'baseline', 'ns')).toEqual([]);
+    expect(podSecurityViolations(p, 'restricted', 'ns').map((v) => v.message.split(' (')[0])).toEqual([
+      'allowPrivilegeEscalation != false',
+      'runAsNonRoot != true',
+      'seccompProfile',
+      'unrestricted capabilities',
+      'unrestricted capabilities',
+    ]);
+  });
+
+  it('reads the enforce label of each namespace (unlabelled = privileged)', () => {
+    const ns = (name: string, labels?: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
+    expect([...enforceLevels([ns('a', { 'pod-security.kubernetes.io/enforce': 'restricted' }), ns('b')])]).toEqual([['a', 'restricted'], ['b', 'privileged']]);
+  });
+});
+
+describe('CRDs of the vendored charts', () => {
+  it('are parsed from helm output', () => {
+    const docs = parseManifests('---\n# Source: x\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n');
+    expect(docs).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } }]);
+  });
+});
