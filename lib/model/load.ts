@@ -111,24 +111,25 @@ export function listSiteFiles(dir: string): string[] {
  * being parsed into garbage (a Latin-1 "ü" would otherwise reach dist/ as U+FFFD).
  */
 export function decodeSiteText(file: string, data: string | Uint8Array): string {
-  const encodingError = (what: string, fix = 'save the file as UTF-8 without a byte-order mark (BOM)') =>
-    new InputError(file, '(encoding)', undefined, what, fix);
+  const encodingError = (value: string, what: string, fix = 'save the file as UTF-8 without a byte-order mark (BOM)') =>
+    new InputError(file, '(encoding)', value, what, fix);
+  const hex = (b: Uint8Array, from: number, n: number) => [...b.subarray(from, from + n)].map((c) => c.toString(16).padStart(2, '0').toUpperCase()).join(' ');
   if (typeof data !== 'string') {
     const b = data;
-    if ((b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff)) throw encodingError('is UTF-16 encoded (it starts with a UTF-16 byte-order mark)');
-    if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) throw encodingError('starts with a UTF-8 byte-order mark (BOM), which Terraform\'s yamldecode does not accept');
+    if ((b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff)) throw encodingError(`bytes ${hex(b, 0, 2)}`, 'is UTF-16 encoded (it starts with a UTF-16 byte-order mark)');
+    if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) throw encodingError(`bytes ${hex(b, 0, 3)}`, 'starts with a UTF-8 byte-order mark (BOM), which Terraform\'s yamldecode does not accept');
     const nul = b.indexOf(0);
-    if (nul >= 0) throw encodingError(`contains NUL bytes (first at byte ${nul}): it is UTF-16 without a byte-order mark, or not a text file`);
+    if (nul >= 0) throw encodingError(`bytes ${hex(b, 0, 4)}`, `contains NUL bytes (first at byte ${nul}): it is UTF-16 without a byte-order mark, or not a text file`);
     try {
       return new TextDecoder('utf-8', { fatal: true }).decode(b);
     } catch {
       const bad = firstInvalidUtf8(b);
       const line = b.subarray(0, bad).filter((c) => c === 0x0a).length + 1;
-      throw encodingError(`is not valid UTF-8 (line ${line}, byte ${bad}: 0x${b[bad].toString(16)}), e.g. Latin-1 or Windows-1252`, 'save the file as UTF-8 (without BOM)');
+      throw encodingError(`byte ${bad} (line ${line}) = ${hex(b, bad, 1)}`, 'is not valid UTF-8 (Latin-1 or Windows-1252?)', 'save the file as UTF-8 (without BOM)');
     }
   }
-  if (data.charCodeAt(0) === 0xfeff) throw encodingError('starts with a byte-order mark (BOM), which Terraform\'s yamldecode does not accept');
-  if (data.includes('\0')) throw encodingError('contains NUL characters: it is UTF-16 or not a text file');
+  if (data.charCodeAt(0) === 0xfeff) throw encodingError('U+FEFF', 'starts with a byte-order mark (BOM), which Terraform\'s yamldecode does not accept');
+  if (data.includes('\0')) throw encodingError('U+0000', 'contains NUL characters: it is UTF-16 or not a text file');
   return data;
 }
 
@@ -178,6 +179,16 @@ export function parseSiteFile(path: string, data: string | Uint8Array = readFile
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new InputError(file, '(document)', raw, 'is not a mapping', 'the file must be a YAML mapping with name, location, ring and nodes');
   }
+  const merge = findKey(raw, '<<');
+  if (merge) {
+    throw new InputError(
+      file,
+      fieldPath(merge),
+      valueAt(raw, merge),
+      'is a YAML merge key, which site files do not support',
+      'write the merged fields out in full (Terraform reads the same file with yamldecode, which has no merge keys)',
+    );
+  }
   const result = SiteSchema.safeParse(raw);
   if (!result.success) throw zodIssueToError(file, raw, result.error.issues[0], result.error.issues.length);
   const site = result.data;
@@ -209,6 +220,18 @@ export function parseSiteFile(path: string, data: string | Uint8Array = readFile
   }
   rejectInlineCredentials(file, raw);
   return { site, file };
+}
+
+/** The path of the first mapping key `key` anywhere in parsed YAML, or undefined. */
+function findKey(raw: unknown, key: string, path: PropertyKey[] = []): PropertyKey[] | undefined {
+  if (raw === null || typeof raw !== 'object') return undefined;
+  for (const [k, v] of Object.entries(raw)) {
+    const here = [...path, Array.isArray(raw) ? Number(k) : k];
+    if (k === key && !Array.isArray(raw)) return here;
+    const found = findKey(v, key, here);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** `scheme://user:password@host`, or a query parameter that carries a credential (`?token=…`, `&api_key=…`). */
@@ -309,15 +332,6 @@ function zodIssueToError(file: string, raw: unknown, issue: Issue, total: number
     const key = issue.keys[0];
     const fullPath = [...issue.path, key];
     const allowed = objectKeysAt(issue.path);
-    if (key === '<<') {
-      return new InputError(
-        file,
-        fieldPath(fullPath),
-        undefined,
-        'is a YAML merge key, which site files do not support',
-        'write the merged fields out in full (Terraform reads the same file with yamldecode, which has no merge keys)',
-      );
-    }
     return new InputError(
       file,
       fieldPath(fullPath),

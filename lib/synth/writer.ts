@@ -120,7 +120,7 @@ function acquireLock(lock: string, out: string): void {
         const cmd = processCommand(pid);
         const what = cmd ? ` ("${cmd}")` : '';
         const reused = started !== undefined && started > lockedAt + 1000;
-        const foreign = cmd !== undefined && !/\bnode\b|node[^/ ]*$|synth|jest/.test(cmd.split(' ')[0] + ' ' + cmd);
+        const foreign = cmd !== undefined && !/node|synth|jest/i.test(cmd);
         if (reused || foreign) {
           const why = reused ? 'started after this lock was written' : 'is not a Node.js process';
           throw new InputError(
