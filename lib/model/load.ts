@@ -54,7 +54,7 @@ function checkSiteEntry(dir: string, entry: string): boolean {
   }
   if (ext[1] !== 'yaml') {
     const renamed = `${entry.slice(0, -ext[1].length)}yaml`;
-    throw new InputError(file, 'file name', entry, `uses the extension .${ext[1]}, so it would not be rendered`, `rename it to ${renamed} (site files end in lowercase .yaml)`);
+    throw new InputError(file, 'file name', entry, `has the .${ext[1]} extension, so it would not be rendered`, `rename it to ${renamed} (site files end in lowercase .yaml)`);
   }
   let st: Stats;
   try {

@@ -77,7 +77,7 @@ describe('careless and hostile inputs (CLI in-process)', () => {
       ['fifo', (d) => spawnSync('mkfifo', [join(d, 'plant-c.yaml')]), /plant-c\.yaml: file name = "plant-c\.yaml": is not a regular file/],
       ['loop', (d) => symlinkSync('plant-c.yaml', join(d, 'plant-c.yaml')), /plant-c\.yaml": is a symbolic link that loops/],
       ['swap', (d) => writeFileSync(join(d, '.plant-a.yaml.swp'), 'b0VIM 9.0\0'), /\.plant-a\.yaml\.swp": is an editor lock, swap or backup file/],
-      ['yml', (d) => writeFileSync(join(d, 'plant-c.yml'), 'name: plant-c\n'), /uses the extension \.yml, so it would not be rendered\. Fix: rename it to plant-c\.yaml/],
+      ['yml', (d) => writeFileSync(join(d, 'plant-c.yml'), 'name: plant-c\n'), /has the \.yml extension, so it would not be rendered\. Fix: rename it to plant-c\.yaml/],
       ['stray', (d) => writeFileSync(join(d, 'notes.txt'), 'todo\n'), /notes\.txt": is not a <site>\.yaml file\. Fix: move it out of the sites folder/],
     ];
     for (const [name, make, pattern] of cases) {
