@@ -10,6 +10,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symli
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadInventory, redactUrl } from '../../lib/model/load';
+import { loadOllamaModelfiles } from '../../lib/model/modelfiles';
 import { cronProblem } from '../../lib/model/schema';
 import { run } from '../../lib/synth/cli';
 
@@ -96,6 +97,15 @@ describe('careless and hostile inputs (CLI in-process)', () => {
     symlinkSync(join(process.cwd(), VALID, 'plant-a.yaml'), join(dir, 'plant-a.yaml'));
     writeFileSync(join(dir, 'README.md'), '# sites\n');
     expect(loadInventory(dir).map((s) => s.site.name)).toEqual(['plant-a']);
+  });
+
+  it('a folder or a dangling link named <x>.Modelfile is refused with its name (no EISDIR/ENOENT)', () => {
+    const dir = join(work, 'modelfiles');
+    mkdirSync(join(dir, 'broken.Modelfile'), { recursive: true });
+    expect(() => loadOllamaModelfiles(dir)).toThrow(/broken\.Modelfile: file name = "broken\.Modelfile": is a folder, not a file\. Fix: /);
+    rmSync(join(dir, 'broken.Modelfile'), { recursive: true });
+    symlinkSync('gone.Modelfile', join(dir, 'gone.Modelfile'));
+    expect(() => loadOllamaModelfiles(dir)).toThrow(/gone\.Modelfile": is a dangling symbolic link/);
   });
 
   it('refuses credentials in any URL of a site, masking them in the message', async () => {
