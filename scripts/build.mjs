@@ -20,7 +20,7 @@ await build({
   outdir: '.build',
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   format: 'cjs',
   packages: 'external',
   sourcemap: 'linked',
