@@ -285,6 +285,8 @@ const monitoring = z
  * zone it cannot load, which would shift a maintenance window by hours without any error.
  */
 export function isIanaTimeZone(tz: string): boolean {
+  // Offset zones ("+01:00") are valid for Intl since Node 24 (ECMA-402), but not for Go's time.LoadLocation.
+  if (!/^[A-Za-z]/.test(tz)) return false;
   try {
     const resolved = new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
     return resolved === tz || resolved.toLowerCase() !== tz.toLowerCase();
