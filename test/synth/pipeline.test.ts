@@ -109,8 +109,8 @@ describe('synth pipeline (built CLI)', () => {
     expect(listFiles(work).some((f) => f.includes('.staging-') || f.endsWith('.lock'))).toBe(false);
   });
 
-  it('refuses to render into the working directory (`--out .`) and deletes nothing', () => {
-    const r = run(['--out', '.']);
+  it('refuses to render into the working directory (`--out .`) and deletes nothing', async () => {
+    const r = await runInProcess(['--out', '.']);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('which synth must never replace');
     expect(existsSync(join(ROOT, 'package.json'))).toBe(true);
@@ -175,8 +175,8 @@ describe('synth pipeline (built CLI)', () => {
     expect(after.get('office/baseline.k8s.yaml')?.content).toBe('stale\n');
   });
 
-  it('--site with an unknown site fails and names the known sites', () => {
-    const r = run(['--site', 'nowhere', '--out', join(work, 'unknown')]);
+  it('--site with an unknown site fails and names the known sites', async () => {
+    const r = await runInProcess(['--site', 'nowhere', '--out', join(work, 'unknown')]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('--site = "nowhere": is not a site of this inventory. Fix: use one of: factory-floor, office, warehouse');
   });
@@ -203,8 +203,8 @@ describe('synth pipeline (built CLI)', () => {
     expect(contents(snapshot(par))).toEqual(contents(snapshot(seq)));
   });
 
-  it('rejects unknown arguments with the usage text', () => {
-    const r = run(['--frobnicate']);
+  it('rejects unknown arguments with the usage text', async () => {
+    const r = await runInProcess(['--frobnicate']);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('unknown argument "--frobnicate"');
     expect(r.stderr).toContain('usage: npm run synth');
