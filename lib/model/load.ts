@@ -274,12 +274,22 @@ function rejectInlineCredentials(file: string, raw: unknown, path: PropertyKey[]
   }
 }
 
+/** Reads a site file; a file that vanished or became unreadable since it was listed is an input error. */
+function readSiteFile(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new InputError(displayPath(path), 'file name', basename(path), `cannot be read (${code})`, 'make the file readable (chmod a+r), or move it out of the sites folder');
+  }
+}
+
 /**
  * Loads every site of an inventory folder and applies the fleet-wide rules: unique site names and unique
  * node IPs across the fleet. Throws the first InputError found.
  */
 export function loadInventory(dir: string): LoadedSite[] {
-  const loaded = listSiteFiles(dir).map((f) => parseSiteFile(f));
+  const loaded = listSiteFiles(dir).map((f) => parseSiteFile(f, readSiteFile(f)));
   const names = new Map<string, string>();
   const ips = new Map<string, string>();
   for (const { site, file } of loaded) {

@@ -14,7 +14,7 @@
  * The output folder is owned by the synthesizer: files it no longer renders (a removed site) are removed.
  * With `onlyDirs`, only those top-level folders are managed and everything else is carried over untouched.
  */
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, lstatSync, readlinkSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { InputError } from '../model/errors';
 import { RenderedFile } from './render';
@@ -159,6 +159,16 @@ function assertFolderPath(out: string): void {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR') {
         throw new InputError(displayOut(out), '--out', out, `cannot be used (${code} on ${p})`, 'pass a folder you can write to, e.g. dist');
+      }
+      let link: string | undefined;
+      try {
+        link = lstatSync(p).isSymbolicLink() ? readlinkSync(p) : undefined;
+      } catch {
+        link = undefined;
+      }
+      if (link !== undefined) {
+        const where = p === out ? 'is' : `lies below ${p}, which is`;
+        throw new InputError(displayOut(out), '--out', out, `${where} a symbolic link to ${link}, which does not exist`, `create the folder it points to, or delete the link ${p}`);
       }
       const parent = dirname(p);
       if (parent === p) return;

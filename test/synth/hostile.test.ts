@@ -45,6 +45,10 @@ describe('careless and hostile inputs (CLI in-process)', () => {
     expectOneLine(await cli(['--sites', VALID, '--out', join(file, 'sub', 'deeper')]), /--out = ".*deeper": lies below .*not-a-folder, which is a file, not a folder\. Fix: choose a path outside/);
     expect(readFileSync(file, 'utf8')).toBe('keep me\n');
     expect(existsSync(join(work, '.not-a-folder.lock'))).toBe(false);
+    // A dangling symlink as --out (or above it) would end in ENOTDIR at the final rename.
+    symlinkSync(join(work, 'nowhere'), join(work, 'dangling-out'));
+    expectOneLine(await cli(['--sites', VALID, '--out', join(work, 'dangling-out')]), /--out = ".*dangling-out": is a symbolic link to .*nowhere, which does not exist\. Fix: create the folder/);
+    expectOneLine(await cli(['--sites', VALID, '--out', join(work, 'dangling-out', 'sub')]), /lies below .*dangling-out, which is a symbolic link/);
   });
 
   it('a stale lock whose PID now belongs to another live process is named, with how to clear it', async () => {
