@@ -19,7 +19,7 @@ export class InputError extends Error {
     /** How to fix it. */
     readonly fix: string,
   ) {
-    super(`${file}: ${field}${value === undefined ? '' : ` = ${describeValue(value)}`}: ${problem}. Fix: ${fix}`);
+    super(`${file}: ${field.length > 120 ? `${field.slice(0, 117)}...` : field}${value === undefined ? '' : ` = ${describeValue(value)}`}: ${problem}. Fix: ${fix}`);
     this.name = 'InputError';
   }
 }
