@@ -21,7 +21,7 @@ await build({
   outdir: '.build',
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   format: 'cjs',
   plugins: [externalExceptWorkspace],
   sourcemap: 'linked',

@@ -3,7 +3,7 @@
  * inventory alone is checked here, in O(N) over the fleet (hash maps, no pairwise comparisons), so that a
  * 3,000-site inventory validates in well under a second.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, statSync, Stats } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { z } from 'zod';
@@ -21,6 +21,74 @@ export interface LoadedSite {
   readonly file: string;
 }
 
+/**
+ * Files that may sit in a sites folder without being sites. Everything else must be a `<site>.yaml` file:
+ * an entry that is not is refused with its fix rather than skipped, because a skipped file is a site that
+ * silently disappears from dist/ and so from Argo CD (`plant-b.YAML`, `plant-b.yml`, a folder named
+ * `plant-b.yaml`, a dangling symlink). Symbolic links to a regular file are accepted (the site is named after
+ * the link, as Terraform's `fileset` sees it).
+ */
+export const IGNORED_SITE_FOLDER_ENTRIES: readonly string[] = ['README.md', '.gitkeep', '.gitignore', '.DS_Store', 'Thumbs.db'];
+
+/** A site file larger than this is not a hand-written site (the largest sample is ~2 KiB). */
+export const MAX_SITE_FILE_BYTES = 256 * 1024;
+
+/** Emacs/vim/JetBrains lock, swap and backup files: `.#x.yaml`, `#x.yaml#`, `x.yaml~`, `.x.yaml.swp`, `x.yaml.bak`. */
+const EDITOR_FILE = /^\.#|^#.*#$|~$|\.sw[a-p]$|\.(bak|orig|rej|tmp)$|___jb_(tmp|old)___$/i;
+
+/** Refuses a sites-folder entry that is not a site file, with the fix; returns whether it is one. */
+function checkSiteEntry(dir: string, entry: string): boolean {
+  const path = join(dir, entry);
+  const file = displayPath(path);
+  if (IGNORED_SITE_FOLDER_ENTRIES.includes(entry)) return false;
+  if (EDITOR_FILE.test(entry)) {
+    throw new InputError(
+      file,
+      'file name',
+      entry,
+      'is an editor lock, swap or backup file, not a site',
+      'save and close the file in your editor, or delete this file if no editor has it open (the sites folder holds only <site>.yaml files)',
+    );
+  }
+  const ext = /\.(ya?ml)$/i.exec(entry);
+  if (!ext) {
+    throw new InputError(file, 'file name', entry, 'is not a <site>.yaml file', 'move it out of the sites folder (only <site>.yaml files and README.md belong there)');
+  }
+  if (ext[1] !== 'yaml') {
+    const renamed = `${entry.slice(0, -ext[1].length)}yaml`;
+    throw new InputError(file, 'file name', entry, `has the .${ext[1]} extension, so it would not be rendered`, `rename it to ${renamed} (site files end in lowercase .yaml)`);
+  }
+  let st: Stats;
+  try {
+    st = statSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    let target = '';
+    try {
+      target = readlinkSync(path);
+    } catch {
+      // not a link
+    }
+    if (code === 'ELOOP') {
+      throw new InputError(file, 'file name', entry, `is a symbolic link that loops (-> ${target})`, 'replace it with the site file itself');
+    }
+    if (target) {
+      throw new InputError(file, 'file name', entry, `is a symbolic link to ${target}, which does not exist`, 'restore the file it points to, or delete the link');
+    }
+    throw new InputError(file, 'file name', entry, `cannot be read (${code ?? 'unknown error'})`, 'make the file readable, or move it out of the sites folder');
+  }
+  if (st.isDirectory()) {
+    throw new InputError(file, 'file name', entry, 'is a folder, not a site file', `rename the folder (site files are plain files: ${entry} must be a file)`);
+  }
+  if (!st.isFile()) {
+    throw new InputError(file, 'file name', entry, 'is not a regular file (a pipe, socket or device would block or fail the read)', 'replace it with the site file itself');
+  }
+  if (st.size > MAX_SITE_FILE_BYTES) {
+    throw new InputError(file, '(file size)', `${st.size} bytes`, `is larger than ${MAX_SITE_FILE_BYTES / 1024} KiB, far more than any site file`, 'check that this is the right file; a site file lists one site and its nodes');
+  }
+  return true;
+}
+
 /** Lists the site files of an inventory folder, sorted so that every run sees the same order. */
 function listSiteFiles(dir: string): string[] {
   let entries: string[];
@@ -31,10 +99,7 @@ function listSiteFiles(dir: string): string[] {
   }
   const files: string[] = [];
   for (const entry of entries.sort()) {
-    if (entry.endsWith('.yml')) {
-      throw new InputError(displayPath(join(dir, entry)), 'file name', entry, 'uses the .yml extension', `rename it to ${entry.replace(/\.yml$/, '.yaml')}`);
-    }
-    if (entry.endsWith('.yaml')) files.push(join(dir, entry));
+    if (checkSiteEntry(dir, entry)) files.push(join(dir, entry));
   }
   if (files.length === 0) {
     throw new InputError(displayPath(dir), 'sites folder', undefined, 'contains no <site>.yaml file', 'add one file per site (see sites/factory-floor.yaml)');
@@ -42,22 +107,74 @@ function listSiteFiles(dir: string): string[] {
   return files;
 }
 
+/**
+ * Decodes a site file as UTF-8 without a byte-order mark: what Terraform's `file()` + `yamldecode` read too.
+ * UTF-16 (with or without BOM), a UTF-8 BOM and bytes that are not UTF-8 are refused with the fix instead of
+ * being parsed into garbage (a Latin-1 "ü" would otherwise reach dist/ as U+FFFD).
+ */
+export function decodeSiteText(file: string, data: string | Uint8Array): string {
+  const encodingError = (value: string, what: string, fix = 'save the file as UTF-8 without a byte-order mark (BOM)') =>
+    new InputError(file, '(encoding)', value, what, fix);
+  const hex = (b: Uint8Array, from: number, n: number) => [...b.subarray(from, from + n)].map((c) => c.toString(16).padStart(2, '0').toUpperCase()).join(' ');
+  if (typeof data !== 'string') {
+    const b = data;
+    if ((b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff)) throw encodingError(`bytes ${hex(b, 0, 2)}`, 'is UTF-16 encoded (it starts with a UTF-16 byte-order mark)');
+    if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) throw encodingError(`bytes ${hex(b, 0, 3)}`, 'starts with a UTF-8 byte-order mark (BOM), which Terraform\'s yamldecode does not accept');
+    const nul = b.indexOf(0);
+    if (nul >= 0) throw encodingError(`bytes ${hex(b, 0, 4)}`, `contains NUL bytes (first at byte ${nul}): it is UTF-16 without a byte-order mark, or not a text file`);
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(b);
+    } catch {
+      const bad = firstInvalidUtf8(b);
+      const line = b.subarray(0, bad).filter((c) => c === 0x0a).length + 1;
+      throw encodingError(`byte ${bad} (line ${line}) = ${hex(b, bad, 1)}`, 'is not valid UTF-8 (Latin-1 or Windows-1252?)', 'save the file as UTF-8 (without BOM)');
+    }
+  }
+  if (data.charCodeAt(0) === 0xfeff) throw encodingError('U+FEFF', 'starts with a byte-order mark (BOM), which Terraform\'s yamldecode does not accept');
+  if (data.includes('\0')) throw encodingError('U+0000', 'contains NUL characters: it is UTF-16 or not a text file');
+  return data;
+}
+
+/** Byte offset of the first byte that does not continue a valid UTF-8 sequence. */
+function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i];
+    const len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    if (len === 0) return i;
+    for (let k = 1; k < len; k++) if (i + k >= b.length || (b[i + k] & 0xc0) !== 0x80) return i;
+    i += len;
+  }
+  return Math.max(0, b.length - 1);
+}
+
+/** The fix for a YAML error, by its reason: most are syntax, some are features site files do not use. */
+function yamlFix(reason: string): { problem: string; fix: string } {
+  if (/alias/i.test(reason)) {
+    return {
+      problem: 'uses a YAML alias (*name), which site files do not support',
+      fix: 'write the values out in full instead of anchors (&name) and aliases (*name); Terraform reads the same file and each site must be readable on its own',
+    };
+  }
+  if (/tag/i.test(reason)) {
+    return { problem: `uses a YAML tag (${reason})`, fix: 'remove the !tag: site files are plain YAML (strings, numbers, booleans, lists, mappings)' };
+  }
+  return { problem: `YAML syntax error: ${reason}`, fix: 'fix the indentation or quoting at that position (the file must be plain YAML)' };
+}
+
 /** Parses YAML text into a mapping, or throws one InputError naming the line (shared by site files and fleet.yaml). */
 function parseYamlMapping(file: string, text: string, expected: string): Record<string, unknown> {
   let raw: unknown;
   try {
-    raw = yaml.load(text, { filename: file, schema: yaml.CORE_SCHEMA });
+    // maxAliases 0: no aliases at all, so no "billion laughs" expansion (a few hundred bytes that expand to
+    // gigabytes when printed or validated).
+    raw = yaml.load(text, { filename: file, schema: yaml.CORE_SCHEMA, maxAliases: 0 });
   } catch (err) {
     const e = err as yaml.YAMLException;
     const line = e.mark ? e.mark.line + 1 : undefined;
     const col = e.mark ? e.mark.column + 1 : undefined;
-    throw new InputError(
-      file,
-      line ? `line ${line}, column ${col}` : 'YAML',
-      line ? text.split('\n')[line - 1] : undefined,
-      `YAML syntax error: ${e.reason ?? e.message}`,
-      'fix the indentation or quoting at that position (the file must be plain YAML)',
-    );
+    const { problem, fix } = yamlFix(e.reason ?? e.message);
+    throw new InputError(file, line ? `line ${line}, column ${col}` : 'YAML', line ? text.split('\n')[line - 1] : undefined, problem, fix);
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new InputError(file, '(document)', raw, 'is not a mapping', `the file must be a YAML mapping with ${expected}`);
@@ -99,9 +216,20 @@ export function loadFleet(path: string): Fleet {
  * fleet config, the fleet's defaults apply where the file leaves a field out: the alert receiver
  * (alerting.defaultReceiver).
  */
-export function parseSiteFile(path: string, text: string = readFileSync(path, 'utf8'), fleet?: Fleet): LoadedSite {
+export function parseSiteFile(path: string, data: string | Uint8Array = readFileSync(path), fleet?: Fleet): LoadedSite {
   const file = displayPath(path);
+  const text = decodeSiteText(file, data);
   const raw = parseYamlMapping(file, text, 'name, location, ring and nodes');
+  const merge = findKey(raw, '<<');
+  if (merge) {
+    throw new InputError(
+      file,
+      fieldPath(merge),
+      valueAt(raw, merge),
+      'is a YAML merge key, which site files do not support',
+      'write the merged fields out in full (Terraform reads the same file with yamldecode, which has no merge keys)',
+    );
+  }
   const result = SiteSchema.safeParse(raw);
   if (!result.success) throw zodIssueToError(file, raw, result.error.issues[0], result.error.issues.length, SiteSchema, 'schemas/site.schema.json');
   let site = result.data;
@@ -131,6 +259,17 @@ export function parseSiteFile(path: string, text: string = readFileSync(path, 'u
       `set k3sVersion to ${min ?? 'a 1.30+ release'} or later (generally available from ${EMBEDDED_REGISTRY_GA.join(', ')}) or remove embeddedMirror`,
     );
   }
+  const res = inf.resources;
+  if (res.cpuLimitMillicores !== undefined && res.cpuLimitMillicores < res.cpuMillicores) {
+    throw new InputError(
+      file,
+      'layers.inference.resources.cpuLimitMillicores',
+      res.cpuLimitMillicores,
+      `is below the request cpuMillicores (${res.cpuMillicores}): Kubernetes rejects a limit below the request`,
+      `set cpuLimitMillicores to at least ${res.cpuMillicores}, or remove it (default: 2 × cpuMillicores)`,
+    );
+  }
+  rejectInlineCredentials(file, raw);
   if (fleet) site = withFleetDefaults(site, raw, fleet);
   return { site, file };
 }
@@ -148,12 +287,67 @@ export function siteMirrors(site: Site, fleet: Fleet): RegistryMirrors {
   return Object.fromEntries(Object.keys(merged).sort().map((k) => [k, merged[k]]));
 }
 
+/** The path of the first mapping key `key` anywhere in parsed YAML, or undefined. */
+function findKey(raw: unknown, key: string, path: PropertyKey[] = []): PropertyKey[] | undefined {
+  if (raw === null || typeof raw !== 'object') return undefined;
+  for (const [k, v] of Object.entries(raw)) {
+    const here = [...path, Array.isArray(raw) ? Number(k) : k];
+    if (k === key && !Array.isArray(raw)) return here;
+    const found = findKey(v, key, here);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** `scheme://user:password@host`, or a query parameter that carries a credential (`?token=…`, `&api_key=…`). */
+const URL_USERINFO = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]*@/i;
+const URL_SECRET_PARAM = /[?&](access[_-]?token|token|api[_-]?key|apikey|key|secret|password|passwd|pass|auth|sig|signature)=/i;
+
+/**
+ * Refuses credentials written into the inventory (a URL's `user:password@` or `?token=`): the inventory and dist/
+ * are committed, so the secret would land in Git and in every clone. Any string field is checked, so a future
+ * URL field is covered too.
+ */
+function rejectInlineCredentials(file: string, raw: unknown, path: PropertyKey[] = []): void {
+  if (typeof raw === 'string') {
+    if (URL_USERINFO.test(raw) || (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) && URL_SECRET_PARAM.test(raw))) {
+      const field = fieldPath(path);
+      const remoteWrite = field === 'layers.monitoring.remoteWriteUrl';
+      throw new InputError(
+        file,
+        field,
+        redactUrl(raw),
+        'carries a credential inside the URL, which would be committed to Git and rendered into dist/ in clear text',
+        remoteWrite
+          ? 'remove it from the URL; create a Secret in namespace monitoring with keys "username" and "password" ' +
+              '(kubectl -n monitoring create secret generic central-metrics --from-literal=username=... --from-literal=password=...) ' +
+              'and set layers.monitoring.remoteWriteSecretName to its name'
+          : 'remove it from the URL and keep it in a Kubernetes Secret that the workload reads (never in the inventory)',
+      );
+    }
+    return;
+  }
+  if (raw !== null && typeof raw === 'object') {
+    for (const [k, v] of Object.entries(raw)) rejectInlineCredentials(file, v, [...path, Array.isArray(raw) ? Number(k) : k]);
+  }
+}
+
+/** Reads a site file; a file that vanished or became unreadable since it was listed is an input error. */
+function readSiteFile(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new InputError(displayPath(path), 'file name', basename(path), `cannot be read (${code})`, 'make the file readable (chmod a+r), or move it out of the sites folder');
+  }
+}
+
 /**
  * Loads every site of an inventory folder and applies the fleet-wide rules: unique site names and unique
  * node IPs across the fleet. Throws the first InputError found.
  */
 export function loadInventory(dir: string, fleet?: Fleet): LoadedSite[] {
-  const loaded = listSiteFiles(dir).map((f) => parseSiteFile(f, undefined, fleet));
+  const loaded = listSiteFiles(dir).map((f) => parseSiteFile(f, readSiteFile(f), fleet));
   const names = new Map<string, string>();
   const ips = new Map<string, string>();
   for (const { site, file } of loaded) {
@@ -239,6 +433,10 @@ function zodIssueToError(file: string, raw: unknown, issue: Issue, total: number
   }
   if (issue.code === 'invalid_type') {
     return new InputError(file, field, value, `has the wrong type${more}`, `use a ${issue.expected}`);
+  }
+  if ((issue.code === 'too_small' || issue.code === 'too_big') && !/^Too (small|big)/.test(issue.message)) {
+    // A bound with its own explanation (implausibly small or large values: usually a unit mistake).
+    return new InputError(file, field, value, `is implausibly ${issue.code === 'too_small' ? 'small' : 'large'}${more}`, `it ${issue.message}`);
   }
   if (issue.code === 'too_small' || issue.code === 'too_big') {
     return new InputError(file, field, value, `is out of range: ${issue.message}${more}`, `use a value within the documented range (see ${jsonSchema})`);

@@ -5,7 +5,7 @@
  * Every `models/ollama/<name>.Modelfile` is parsed and validated even if no site uses it yet, so a broken
  * Modelfile fails the synth (and CI) the moment it is committed, with its file and line.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, Stats } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from './errors';
 import { DNS1123_LABEL } from './schema';
@@ -21,10 +21,26 @@ const MODELFILE_SUFFIX = '.Modelfile';
  */
 export function loadOllamaModelfiles(dir: string): Readonly<Record<string, Modelfile>> {
   if (!existsSync(dir)) return {};
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch (err) {
+    throw new InputError(displayPath(dir), 'Modelfile folder', undefined, `cannot be read (${(err as NodeJS.ErrnoException).code})`, 'make models/ollama a folder of <name>.Modelfile files');
+  }
   const out: Record<string, Modelfile> = {};
-  for (const entry of readdirSync(dir).sort()) {
+  for (const entry of entries.sort()) {
     if (!entry.endsWith(MODELFILE_SUFFIX)) continue;
     const file = displayPath(join(dir, entry));
+    let st: Stats | undefined;
+    try {
+      st = statSync(join(dir, entry));
+    } catch {
+      st = undefined;
+    }
+    if (!st?.isFile()) {
+      const what = !st ? 'is a dangling symbolic link (or cannot be read)' : st.isDirectory() ? 'is a folder, not a file' : 'is not a regular file';
+      throw new InputError(file, 'file name', entry, what, `replace it with the Modelfile itself, or remove it from ${displayPath(dir)}`);
+    }
     const name = entry.slice(0, -MODELFILE_SUFFIX.length);
     if (!DNS1123_LABEL.test(name) || name.length > 63) {
       throw new InputError(

@@ -34,28 +34,54 @@ function usableNodeIp(ip: string): boolean {
   return true;
 }
 
-const CRON_FIELDS: readonly (readonly [number, number])[] = [
-  [0, 59],
-  [0, 23],
-  [1, 31],
-  [1, 12],
-  [0, 7],
+/**
+ * The five fields of a standard cron expression as Argo CD parses sync-window schedules (robfig/cron v3 with
+ * Minute | Hour | Dom | Month | Dow): bounds, and the names each field accepts. Day of week is 0-6 (Sunday is
+ * 0; robfig rejects 7), names are accepted only in their own field, ranges must not run backwards and a step
+ * must be a positive number.
+ */
+const CRON_FIELDS: readonly { readonly name: string; readonly min: number; readonly max: number; readonly names?: readonly string[] }[] = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day-of-month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12, names: ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'] },
+  { name: 'day-of-week', min: 0, max: 6, names: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] },
 ];
-const CRON_NAMES = /^(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|sun|mon|tue|wed|thu|fri|sat)$/i;
 
-/** A standard 5-field cron expression (numbers, ranges, lists, steps, month/day names), as Argo CD parses it. */
-function validCron(expr: string): boolean {
+/** What Argo CD's cron parser would reject in `expr`, or undefined when it parses. */
+export function cronProblem(expr: string): string | undefined {
   const fields = expr.trim().split(/\s+/);
-  if (fields.length !== 5) return false;
-  return fields.every((field, i) =>
-    field.split(',').every((part) => {
-      const [range, step] = part.split('/');
-      if (step !== undefined && !/^[1-9]\d*$/.test(step)) return false;
-      if (range === '*') return true;
-      const [lo, hi] = CRON_FIELDS[i];
-      return range.split('-').length <= 2 && range.split('-').every((v) => CRON_NAMES.test(v) || (/^\d+$/.test(v) && Number(v) >= lo && Number(v) <= hi));
-    }),
-  );
+  if (fields.length !== 5) return `has ${fields.length} field(s), not 5`;
+  for (let i = 0; i < 5; i++) {
+    const f = CRON_FIELDS[i];
+    const value = (v: string): number | undefined => {
+      const named = f.names?.indexOf(v.toLowerCase()) ?? -1;
+      if (named >= 0) return named + (f.name === 'month' ? 1 : 0);
+      return /^\d{1,4}$/.test(v) ? Number(v) : undefined;
+    };
+    for (const part of fields[i].split(',')) {
+      const where = `${f.name} "${part}"`;
+      const [range, step, extra] = part.split('/');
+      if (extra !== undefined) return `${where} has more than one "/"`;
+      if (step !== undefined && !/^[1-9]\d*$/.test(step)) return `${where} needs a step that is a positive number`;
+      if (range === '*' || (range === '?' && i >= 2)) continue;
+      const bounds = range.split('-');
+      if (bounds.length > 2) return `${where} has more than one "-"`;
+      const nums = bounds.map(value);
+      if (nums.some((n) => n === undefined)) {
+        return `${where} is not a number${f.names ? ` or a ${f.name === 'month' ? 'month' : 'day'} name (${f.names.join(', ')})` : ''}`;
+      }
+      const [lo, hi = lo] = nums as number[];
+      if (lo < f.min || hi > f.max) return `${where} is outside ${f.min}-${f.max}${f.name === 'day-of-week' && hi === 7 ? ' (use 0 for Sunday: Argo CD rejects 7)' : ''}`;
+      if (lo > hi) return `${where} runs backwards (${lo} > ${hi})`;
+    }
+  }
+  return undefined;
+}
+
+/** A standard 5-field cron expression (numbers, ranges, lists, steps, month/day names) that Argo CD accepts. */
+export function validCron(expr: string): boolean {
+  return cronProblem(expr) === undefined;
 }
 /** An Ollama library model pinned to a tag (never untagged, never `latest`). */
 const OLLAMA_MODEL_REF = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)?:[a-z0-9][a-z0-9._-]*$/;
@@ -73,12 +99,25 @@ const NodeRole = z.enum(['server', 'agent']);
 
 const resources = z
   .object({
-    cpuMillicores: z.number().int().positive().describe('CPU request in millicores (1000 = one core).'),
-    memoryMiB: z.number().int().positive().describe('Memory request in MiB; the limit equals the request.'),
+    // Plausibility bounds: a value outside them is a unit mistake (cores for millicores, GiB for MiB, MB for MiB),
+    // not a sizing decision; the capacity check catches what a site's nodes cannot hold.
+    cpuMillicores: z
+      .number()
+      .int()
+      .min(50, 'must be at least 50 millicores (1000 = one core): less starves the server so its probes fail')
+      .max(32000, 'must be at most 32000 millicores (32 cores): did you write millicores where cores were meant?')
+      .describe('CPU request in millicores (1000 = one core).'),
+    memoryMiB: z
+      .number()
+      .int()
+      .min(128, 'must be at least 128 MiB: the inference server (Node.js + onnxruntime) is OOM-killed below that; did you mean GiB?')
+      .max(65536, 'must be at most 65536 MiB (64 GiB): did you write MB/KiB where MiB was meant?')
+      .describe('Memory request in MiB; the limit equals the request.'),
     cpuLimitMillicores: z
       .number()
       .int()
-      .positive()
+      .min(50, 'must be at least 50 millicores (1000 = one core)')
+      .max(64000, 'must be at most 64000 millicores (64 cores)')
       .optional()
       .describe('CPU limit in millicores. @default 2 × cpuMillicores'),
   })
@@ -199,7 +238,13 @@ const ollama = z
       .default('30m')
       .describe('OLLAMA_KEEP_ALIVE. @default 30m'),
     contextLength: z.number().int().min(512).max(131072).default(4096).describe('OLLAMA_CONTEXT_LENGTH. @default 4096'),
-    cpuMillicores: z.number().int().positive().default(1000).describe('CPU request. @default 1000'),
+    cpuMillicores: z
+      .number()
+      .int()
+      .min(250, 'must be at least 250 millicores (1000 = one core): Ollama cannot generate tokens in useful time below that')
+      .max(64000, 'must be at most 64000 millicores (64 cores): did you write millicores where cores were meant?')
+      .default(1000)
+      .describe('CPU request. @default 1000'),
     clients: z.array(client).default([]).describe('Pods allowed to call the Ollama API (besides the probes).'),
   })
   .strict();
@@ -219,7 +264,12 @@ const monitoring = z
     enabled: z.boolean().default(true),
     retentionDays: z.number().int().min(1).max(90).default(7).describe('Prometheus retention. @default 7'),
     storageGiB: z.number().int().min(1).max(500).default(10).describe('Prometheus PVC size. @default 10'),
-    prometheusMemoryMiB: z.number().int().min(256).default(768).describe('Prometheus memory request. @default 768'),
+    prometheusMemoryMiB: z
+      .number()
+      .int()
+      .min(256, 'must be at least 256 MiB: Prometheus with the site\'s rules is OOM-killed below that')
+      .max(16384, 'must be at most 16384 MiB (16 GiB): an edge Prometheus with days of retention needs far less; did you write MB/KiB?')
+      .default(768).describe('Prometheus memory request. @default 768'),
     grafana: z.boolean().default(false).describe('Run Grafana at the site (dashboards live at the hub otherwise).'),
     remoteWriteUrl: z.url().optional().describe('Optional central Prometheus remote_write endpoint.'),
     remoteWriteSecretName: dnsLabel.optional().describe('Secret with basic-auth username/password for remote_write.'),
@@ -236,6 +286,8 @@ const monitoring = z
  * zone it cannot load, which would shift a maintenance window by hours without any error.
  */
 export function isIanaTimeZone(tz: string): boolean {
+  // Offset zones ("+01:00") are valid for Intl since Node 24 (ECMA-402), but not for Go's time.LoadLocation.
+  if (!/^[A-Za-z]/.test(tz)) return false;
   try {
     const resolved = new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
     return resolved === tz || resolved.toLowerCase() !== tz.toLowerCase();
@@ -249,7 +301,15 @@ const syncWindow = z
     kind: z.enum(['allow', 'deny']).default('allow'),
     schedule: z
       .string()
-      .refine(validCron, 'must be a 5-field cron expression such as "0 2 * * *" (minute hour day-of-month month day-of-week)')
+      .superRefine((v, ctx) => {
+        const problem = cronProblem(v);
+        if (problem) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `must be a 5-field cron expression such as "0 2 * * *" (minute hour day-of-month month day-of-week) that Argo CD's cron parser accepts: ${problem}`,
+          });
+        }
+      })
       .describe('Cron schedule when the window opens.'),
     duration: z.string().regex(/^[1-9]\d*(m|h)$/, 'must be a positive duration such as "2h" or "90m"'),
     timeZone: z

@@ -156,7 +156,15 @@ export async function synth(options: SynthOptions, cache?: CacheConfig): Promise
   }
 }
 
-function printSummary(result: SynthResult, options: SynthOptions, ms: number): void {
+/** Where the CLI prints: injected by tests so that the whole CLI runs in-process. */
+export interface CliIo {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+}
+
+const PROCESS_IO: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l) };
+
+function printSummary(io: CliIo, result: SynthResult, options: SynthOptions, ms: number): void {
   const lines: string[] = [];
   if (!options.quiet && result.summaries.length <= 50) {
     for (const s of result.summaries) {
@@ -171,39 +179,56 @@ function printSummary(result: SynthResult, options: SynthOptions, ms: number): v
     `synth: ${result.summaries.length} site(s) in ${ms} ms → ${options.outDir}: ${result.written} file(s) written, ` +
       `${result.removed} removed, ${result.unchanged} unchanged${result.cached ? ` (${result.cached} reused from the render cache)` : ''}`,
   );
-  console.log(lines.join('\n'));
+  io.out(lines.join('\n'));
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+/** One line, whatever the message holds (a YAML reason or a file name may contain a line break). */
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ');
+}
+
+/**
+ * The synth command: returns the exit code (0 done, 1 bad input or failure, 2 usage) and prints through `io`.
+ * Every failure is exactly one line on stderr: `error: <file>: <field> = <value>: <problem>. Fix: <fix>`,
+ * followed by a note that the output folder was left unchanged; never a stack trace (SYNTH_DEBUG=1 adds it
+ * for an internal error).
+ */
+export async function run(argv: readonly string[], io: CliIo = PROCESS_IO): Promise<number> {
   const started = Date.now();
   let options: SynthOptions;
   try {
     options = parseArgs(argv);
   } catch (err) {
     if (err instanceof UsageError) {
-      console.error(err.message ? `error: ${err.message}\n${USAGE}` : USAGE);
+      io.err(err.message ? `error: ${err.message}\n${USAGE}` : USAGE);
       return err.message ? 2 : 0;
     }
     throw err;
   }
-  const untouched = `${displayPath(options.outDir)}/ was left unchanged.`;
+  const untouched = `(${displayPath(options.outDir)}/ was left unchanged)`;
   try {
     const result = await synth(options, options.cache !== false ? defaultCacheConfig(process.cwd(), options.fleetFile ?? resolve('fleet.yaml'), options.cacheDir) : undefined);
     const ms = Date.now() - started;
-    printSummary(result, options, ms);
+    printSummary(io, result, options, ms);
     if (options.stats) {
       const { summaries, ...counts } = result;
-      console.log(`synth-stats ${JSON.stringify({ sites: summaries.length, ...counts, ms, maxRssKiB: process.resourceUsage().maxRSS })}`);
+      io.out(`synth-stats ${JSON.stringify({ sites: summaries.length, ...counts, ms, maxRssKiB: process.resourceUsage().maxRSS })}`);
     }
     return 0;
   } catch (err) {
     if (err instanceof InputError) {
-      console.error(`error: ${err.message}`);
-      console.error(untouched);
+      io.err(oneLine(`error: ${err.message} ${untouched}`));
       return 1;
     }
-    console.error(`error: synthesis failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-    console.error(untouched);
+    const e = err as NodeJS.ErrnoException;
+    const detail = e instanceof Error ? `${e.name}: ${e.message}` : String(err);
+    io.err(oneLine(`error: synthesis failed (internal error, please report it): ${detail} ${untouched}`));
+    if (process.env.SYNTH_DEBUG && e instanceof Error && e.stack) io.err(e.stack);
     return 1;
   }
+}
+
+/** `run` on the process's stdout/stderr (main.ts). */
+export function main(argv: readonly string[]): Promise<number> {
+  return run(argv, PROCESS_IO);
 }

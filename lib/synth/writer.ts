@@ -14,8 +14,8 @@
  * The output folder is owned by the synthesizer: files it no longer renders (a removed site) are removed.
  * With `onlyDirs`, only those top-level folders are managed and everything else is carried over untouched.
  */
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { closeSync, existsSync, linkSync, lstatSync, readlinkSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { InputError } from '../model/errors';
 import { RenderedFile } from './render';
 
@@ -61,9 +61,37 @@ function assertOwnedOutput(out: string, protect: readonly string[]): void {
   }
 }
 
+/** Linux: when a process started (ms since the epoch), from /proc; undefined elsewhere or when unknown. */
+function processStartMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 22 (starttime, clock ticks since boot) follows the parenthesised command, which may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[19]);
+    const btime = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
+    if (!Number.isFinite(ticks) || !Number.isFinite(btime)) return undefined;
+    return btime * 1000 + (ticks * 1000) / 100; // USER_HZ is 100 on every Linux architecture the project runs on
+  } catch {
+    return undefined;
+  }
+}
+
+/** The command line of a process, for messages ("node .build/main.js"); undefined when unknown. */
+function processCommand(pid: number): string | undefined {
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+    return cmd.length > 60 ? `${cmd.slice(0, 57)}...` : cmd || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * One synth run at a time per output folder: a lock file beside it holds the writer's PID. A lock left by
- * a process that no longer exists (a killed run) is taken over.
+ * a process that no longer exists (a killed run) is taken over. A lock whose PID is alive is never taken
+ * over, but the message tells a running synth from a PID that was reused by another program after the
+ * run that wrote the lock was killed (the process started after the lock was written): then the lock is
+ * stale and the message says how to clear it.
  */
 function acquireLock(lock: string, out: string): void {
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -73,15 +101,91 @@ function acquireLock(lock: string, out: string): void {
       closeSync(fd);
       return;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(readFileSync(lock, 'utf8'));
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') {
+        throw new InputError(lock, '--out', out, `cannot get its lock file (${code ?? String(err)})`, `render into a folder whose parent folder ${dirname(lock)} is writable`);
+      }
+      let text = '';
+      let lockedAt = 0;
+      try {
+        text = readFileSync(lock, 'utf8');
+        lockedAt = statSync(lock).mtimeMs;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // released meanwhile
+        throw new InputError(lock, 'lock file', undefined, `cannot be read (${(e as NodeJS.ErrnoException).code})`, `delete it (rm ${lock}) if no synth run is going on`);
+      }
+      const pid = Number(text.trim());
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) {
-        throw new InputError(out, '--out', out, `is being written by another synth run (pid ${pid})`, 'wait for it to finish, then run again');
+        const started = processStartMs(pid);
+        const cmd = processCommand(pid);
+        const what = cmd ? ` ("${cmd}")` : '';
+        const reused = started !== undefined && started > lockedAt + 1000;
+        const foreign = cmd !== undefined && !/node|synth|jest/i.test(cmd);
+        if (reused || foreign) {
+          const why = reused ? 'started after this lock was written' : 'is not a Node.js process';
+          throw new InputError(
+            lock,
+            'pid',
+            pid,
+            `is stale: process ${pid}${what} ${why}, so it is not the synth run that took the lock (that run was killed and its PID reused)`,
+            `delete the lock file (rm ${lock}) and run again`,
+          );
+        }
+        throw new InputError(
+          lock,
+          'pid',
+          pid,
+          `locks ${out}: another synth run (process ${pid}${what}) is writing it`,
+          `wait for it to finish; if no synth run is going on, delete the lock file (rm ${lock}) and run again`,
+        );
       }
       rmSync(lock, { force: true });
     }
   }
-  throw new Error(`internal: could not take the lock ${lock}`);
+  throw new InputError(lock, 'lock file', undefined, 'keeps reappearing: another synth run is starting at the same time', 'run one synth at a time per output folder');
+}
+
+/**
+ * Refuses an output path that cannot be a folder: an existing file, or a path below a file. Without this the
+ * run ends in ENOTDIR/EEXIST from deep inside the writer.
+ */
+function assertFolderPath(out: string): void {
+  let p = out;
+  for (;;) {
+    let st;
+    try {
+      st = statSync(p);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') {
+        throw new InputError(displayOut(out), '--out', out, `cannot be used (${code} on ${p})`, 'pass a folder you can write to, e.g. dist');
+      }
+      let link: string | undefined;
+      try {
+        link = lstatSync(p).isSymbolicLink() ? readlinkSync(p) : undefined;
+      } catch {
+        link = undefined;
+      }
+      if (link !== undefined) {
+        const where = p === out ? 'is' : `lies below ${p}, which is`;
+        throw new InputError(displayOut(out), '--out', out, `${where} a symbolic link to ${link}, which does not exist`, `create the folder it points to, or delete the link ${p}`);
+      }
+      const parent = dirname(p);
+      if (parent === p) return;
+      p = parent;
+      continue;
+    }
+    if (st.isDirectory()) return;
+    if (p === out) {
+      throw new InputError(displayOut(out), '--out', out, 'is a file, not a folder', 'pass a folder (synth creates it when missing), e.g. --out dist');
+    }
+    throw new InputError(displayOut(out), '--out', out, `lies below ${p}, which is a file, not a folder`, `choose a path outside ${p}, or move that file away`);
+  }
+}
+
+function displayOut(out: string): string {
+  const rel = relative(process.cwd(), out);
+  return rel === '' || rel.startsWith('..') ? out : rel;
 }
 
 /** What a renderer reports for each file it staged (content stays in the staging folder, not in memory). */
@@ -159,9 +263,14 @@ export class OutputTransaction {
 
   constructor(outDir: string, options: WriteOptions = {}) {
     // Work on the real folder: renaming a symlink would replace the link, not the folder it points to.
+    assertFolderPath(resolve(outDir));
     const out = existsSync(outDir) ? realpathSync(outDir) : resolve(outDir);
     const { parent, base } = siblings(out);
-    mkdirSync(parent, { recursive: true });
+    try {
+      mkdirSync(parent, { recursive: true });
+    } catch (err) {
+      throw new InputError(displayOut(out), '--out', out, `cannot be created (${(err as NodeJS.ErrnoException).code ?? String(err)} on ${parent})`, 'pass a folder you can write to, e.g. dist');
+    }
     this.lock = join(parent, `.${base}.lock`);
     acquireLock(this.lock, out);
     try {

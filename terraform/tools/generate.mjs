@@ -34,7 +34,7 @@ async function loadTypeScript() {
     bundle: true,
     platform: 'node',
     format: 'cjs',
-    target: 'node20',
+    target: 'node22',
     plugins: [externalExceptWorkspace],
     write: false,
     logLevel: 'error',

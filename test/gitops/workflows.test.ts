@@ -81,6 +81,20 @@ describe('.github/workflows', () => {
   });
 });
 
+describe('ci.yaml', () => {
+  const wf = parse('ci.yaml');
+
+  it('runs .ci/run on Node 22 and 24, the versions package.json engines allows (ADR 0020)', () => {
+    const job = wf.jobs.ci;
+    expect(job.strategy.matrix.node).toEqual([22, 24]);
+    const node = job.steps.find((s: Workflow) => String(s.uses).startsWith('actions/setup-node@'));
+    expect(node.with['node-version']).toBe('${{ matrix.node }}');
+    expect(job.steps.map((s: Workflow) => s.run ?? '').join('\n')).toContain('.ci/run');
+    const engines: string = JSON.parse(readFileSync(join(dir, '..', '..', 'package.json'), 'utf8')).engines.node;
+    expect(engines).toBe('^22.15.0 || >=24.11.0');
+  });
+});
+
 describe('pr.yaml', () => {
   const wf = parse('pr.yaml');
   const steps: Workflow[] = Object.values<Workflow>(wf.jobs).flatMap((j) => j.steps);
@@ -99,9 +113,9 @@ describe('pr.yaml', () => {
     expect(runs).toMatch(/--markdown/);
   });
 
-  it('uses Node 20 with the npm cache and uploads the comment as an artifact', () => {
+  it('uses Node 24 with the npm cache and uploads the comment as an artifact', () => {
     const node = steps.find((s) => String(s.uses).startsWith('actions/setup-node@'));
-    expect(node.with).toMatchObject({ 'node-version': 20, cache: 'npm' });
+    expect(node.with).toMatchObject({ 'node-version': 24, cache: 'npm' });
     const upload = steps.find((s) => String(s.uses).startsWith('actions/upload-artifact@'));
     expect(upload.with.name).toBe('rendered-diff');
   });

@@ -44,6 +44,31 @@ const CASES: readonly Case[] = [
     value: 'true',
     says: ['v1.28.6+k3s1 or later on this line', 'k3sVersion is v1.28.5+k3s1', 'generally available from v1.29.12+k3s1'],
   },
+  // Careless and hostile inputs (issue 12, item 7): entries of the sites folder that are not plain site files.
+  { rule: 'ext-case', file: 'plant-b.YAML', field: 'file name', value: '"plant-b.YAML"', says: ['would not be rendered', 'rename it to plant-b.yaml'] },
+  { rule: 'symlink-dangling', file: 'plant-c.yaml', field: 'file name', value: '"plant-c.yaml"', says: ['symbolic link to plant-c.yaml.orig-was-deleted, which does not exist', 'delete the link'] },
+  { rule: 'editor-lock', file: '.#plant-a.yaml', field: 'file name', value: '".#plant-a.yaml"', says: ['editor lock, swap or backup file', 'close the file in your editor'] },
+  { rule: 'editor-backup', file: 'plant-a.yaml~', field: 'file name', value: '"plant-a.yaml~"', says: ['editor lock, swap or backup file', 'delete this file'] },
+  { rule: 'folder-named-yaml', file: 'plant-c.yaml', field: 'file name', value: '"plant-c.yaml"', says: ['is a folder, not a site file', 'rename the folder'] },
+  // Encodings and YAML features site files do not use.
+  { rule: 'encoding-utf16', file: 'plant-b.yaml', field: '(encoding)', value: '"bytes FF FE"', says: ['UTF-16', 'save the file as UTF-8'] },
+  { rule: 'encoding-utf16-nobom', file: 'plant-b.yaml', field: '(encoding)', value: '"bytes 6E 00 61 00"', says: ['NUL bytes', 'UTF-16 without a byte-order mark', 'save the file as UTF-8'] },
+  { rule: 'encoding-utf8-bom', file: 'plant-b.yaml', field: '(encoding)', value: '"bytes EF BB BF"', says: ['UTF-8 byte-order mark', 'without a byte-order mark'] },
+  { rule: 'encoding-latin1', file: 'plant-b.yaml', field: '(encoding)', value: '"byte 25 (line 2) = FC"', says: ['not valid UTF-8', 'save the file as UTF-8'] },
+  { rule: 'yaml-alias-bomb', file: 'plant-b.yaml', field: 'line 11, column 11', value: '"l1: &l1 [*l0', says: ['YAML alias', 'write the values out in full'] },
+  { rule: 'yaml-merge-key', file: 'plant-b.yaml', field: 'nodes[0].<<', value: '{"arch":"arm64"', says: ['YAML merge key', 'write the merged fields out in full'] },
+  // Values that parse but are wrong.
+  { rule: 'cron-argo-rejects', file: 'plant-b.yaml', field: 'gitops.syncWindows[0].schedule', value: '"0 2 * * 7"', says: ['day-of-week "7" is outside 0-6', 'use 0 for Sunday'] },
+  { rule: 'limit-below-request', file: 'plant-a.yaml', field: 'layers.inference.resources.cpuLimitMillicores', value: '250', says: ['below the request cpuMillicores (500)', 'at least 500'] },
+  { rule: 'implausible-resources', file: 'plant-a.yaml', field: 'layers.inference.resources.memoryMiB', value: '512000', says: ['implausibly large', 'at most 65536 MiB'] },
+  // Secrets where they do not belong: the password is masked in the message, the fix names the Secret.
+  {
+    rule: 'url-credentials',
+    file: 'plant-a.yaml',
+    field: 'layers.monitoring.remoteWriteUrl',
+    value: '"https://edge-writer:***@metrics.example.com/api/v1/write"',
+    says: ['credential inside the URL', 'create a Secret in namespace monitoring with keys "username" and "password"', 'remoteWriteSecretName'],
+  },
   { rule: 'capacity', file: 'plant-a.yaml', field: 'nodes', value: '"1 node(s)"', says: ['site "plant-a" does not have the capacity', 'allocatable cpu 3500m / memory 924 MiB', 'add a node'] },
 ];
 
@@ -67,6 +92,7 @@ describe('inventory validation: one fixture per rule', () => {
     expect(e.message).toContain(`${join(dir, c.file)}: ${c.field} = ${c.value}`);
     for (const text of c.says) expect(e.message).toContain(text);
     expect(e.message).toContain('Fix: ');
+    expect(e.message).not.toContain('s3cr3t');
     expect(e.message.split('\n')).toHaveLength(1);
   });
 

@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { run as runCli } from '../../lib/synth/cli';
 import { listFiles } from '../../lib/synth/writer';
 
 const ROOT = process.cwd();
@@ -14,6 +15,14 @@ const ROOT = process.cwd();
 function run(args: string[]): { status: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [join(ROOT, '.build/main.js'), ...args], { cwd: ROOT, encoding: 'utf8' });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The same CLI in this process (lib/synth/cli.ts run() with captured output). */
+async function runInProcess(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const status = await runCli(args, { out: (l) => (stdout += `${l}\n`), err: (l) => (stderr += `${l}\n`) });
+  return { status, stdout, stderr };
 }
 
 /** Path → content and mtime of every file under a folder. */
@@ -78,8 +87,7 @@ describe('synth pipeline (built CLI)', () => {
     writeFileSync(join(sites, 'office.yaml'), readFileSync(join(sites, 'office.yaml'), 'utf8').replace('arch: arm64', 'arch: sparc'));
     const r = run(['--sites', sites, '--out', out]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^error: .*office\.yaml: nodes\[0\]\.arch = "sparc": is not allowed\. Fix: use one of "amd64", "arm64"\n/);
-    expect(r.stderr.trim().split('\n')).toHaveLength(2);
+    expect(r.stderr).toMatch(/^error: .*office\.yaml: nodes\[0\]\.arch = "sparc": is not allowed\. Fix: use one of "amd64", "arm64" \(.*atomic\/ was left unchanged\)\n$/);
     const after = snapshot(out);
     expect(contents(after)).toEqual(contents(before));
     for (const [path, v] of before) expect(after.get(path)?.mtimeMs).toBe(v.mtimeMs);
@@ -101,31 +109,52 @@ describe('synth pipeline (built CLI)', () => {
     expect(listFiles(work).some((f) => f.includes('.staging-') || f.endsWith('.lock'))).toBe(false);
   });
 
-  it('refuses to render into the working directory (`--out .`) and deletes nothing', () => {
-    const r = run(['--out', '.']);
+  it('refuses to render into the working directory (`--out .`) and deletes nothing', async () => {
+    const r = await runInProcess(['--out', '.']);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('which synth must never replace');
     expect(existsSync(join(ROOT, 'package.json'))).toBe(true);
   });
 
-  it('every invalid inventory fixture exits 1 with one error line and leaves the output byte-identical', () => {
+  it('every invalid inventory fixture exits 1 with one error line and leaves the output byte-identical', async () => {
     const out = join(work, 'fixtures-out');
     expect(run(['--sites', join(ROOT, 'test/fixtures/inventory/valid'), '--out', out]).status).toBe(0);
     const before = snapshot(out);
     const fixtures = join(ROOT, 'test/fixtures/inventory/invalid');
     const rules = readdirSync(fixtures).sort();
-    expect(rules.length).toBeGreaterThanOrEqual(16);
+    expect(rules.length).toBeGreaterThanOrEqual(30);
+    // In-process (the CLI's run() with captured output): one node process per fixture would cost ~1 s each.
     for (const rule of rules) {
-      const r = run(['--sites', join(fixtures, rule), '--out', out]);
-      expect({ rule, status: r.status }).toEqual({ rule, status: 1 });
+      const r = await runInProcess(['--sites', join('test/fixtures/inventory/invalid', rule), '--out', out]);
+      expect({ rule, status: r.status, stdout: r.stdout }).toEqual({ rule, status: 1, stdout: '' });
       const lines = r.stderr.trim().split('\n');
-      expect({ rule, lines: lines.length }).toEqual({ rule, lines: 2 });
-      expect(lines[0]).toMatch(/^error: test\/fixtures\/inventory\/invalid\/[\w-]+\/[\w-]+\.yaml: .+ = .+: .+\. Fix: .+/);
-      expect(lines[1]).toMatch(/was left unchanged\.$/);
+      expect({ rule, lines: lines.length }).toEqual({ rule, lines: 1 });
+      expect(lines[0]).toMatch(/^error: test\/fixtures\/inventory\/invalid\/[\w-]+\/[^/ ]+: .+ = .+: .+\. Fix: .+ \(.+\/ was left unchanged\)$/);
+      expect(lines[0]).not.toMatch(/synthesis failed|\n\s+at /);
       const after = snapshot(out);
       expect(contents(after)).toEqual(contents(before));
       for (const [path, v] of before) expect(after.get(path)?.mtimeMs).toBe(v.mtimeMs);
     }
+    expect(listFiles(work).some((f) => f.includes('.staging-') || f.endsWith('.lock'))).toBe(false);
+  });
+
+  it('the alias-bomb fixture fails in < 2 s and < 200 MB: built CLI under a 150 MB heap cap, and in-process timed', async () => {
+    const out = join(work, 'fixtures-out');
+    const before = snapshot(out);
+    const args = ['--sites', 'test/fixtures/inventory/invalid/yaml-alias-bomb', '--out', out];
+    // The built CLI: a heap cap far below the expansion (9^9 strings) and a timeout, so a blow-up or a hang
+    // fails here instead of passing slowly. Its wall time is mostly Node start-up (as long as --help).
+    const r = spawnSync(process.execPath, ['--max-old-space-size=150', join(ROOT, '.build/main.js'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 10_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: .*yaml-alias-bomb\/plant-b\.yaml: line 11, column 11 = .*YAML alias/)]);
+    // The same run in-process, timed and measured without Node's start-up.
+    const heap = process.memoryUsage().heapUsed;
+    const started = performance.now();
+    const inProcess = await runInProcess(args);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(process.memoryUsage().heapUsed - heap).toBeLessThan(200 * 1024 * 1024);
+    expect(inProcess.status).toBe(1);
+    expect(contents(snapshot(out))).toEqual(contents(before));
   });
 
   // One fixture per failure path of fleet.yaml (schema, credentials, a rule after the schema, YAML syntax, a site
@@ -170,8 +199,8 @@ describe('synth pipeline (built CLI)', () => {
     expect(after.get('office/baseline.k8s.yaml')?.content).toBe('stale\n');
   });
 
-  it('--site with an unknown site fails and names the known sites', () => {
-    const r = run(['--site', 'nowhere', '--out', join(work, 'unknown')]);
+  it('--site with an unknown site fails and names the known sites', async () => {
+    const r = await runInProcess(['--site', 'nowhere', '--out', join(work, 'unknown')]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('--site = "nowhere": is not a site of this inventory. Fix: use one of: factory-floor, office, warehouse');
   });
@@ -198,8 +227,8 @@ describe('synth pipeline (built CLI)', () => {
     expect(contents(snapshot(par))).toEqual(contents(snapshot(seq)));
   });
 
-  it('rejects unknown arguments with the usage text', () => {
-    const r = run(['--frobnicate']);
+  it('rejects unknown arguments with the usage text', async () => {
+    const r = await runInProcess(['--frobnicate']);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('unknown argument "--frobnicate"');
     expect(r.stderr).toContain('usage: npm run synth');

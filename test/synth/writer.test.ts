@@ -70,10 +70,14 @@ describe('writeOutput', () => {
 
   it('lets one run at a time write a folder, and takes over the lock of a dead run', async () => {
     const out = join(dir, 'dist');
-    const sleeper = spawn('sleep', ['30']);
+    // Another synth run: a live Node.js process that started before it wrote the lock.
+    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
     try {
+      await new Promise((r) => sleeper.once('spawn', r));
+      await new Promise((r) => setTimeout(r, 1100));
       writeFileSync(join(dir, '.dist.lock'), String(sleeper.pid));
-      expect(() => new OutputTransaction(out)).toThrow(`is being written by another synth run (pid ${sleeper.pid})`);
+      expect(() => new OutputTransaction(out)).toThrow(`another synth run (process ${sleeper.pid}`);
+      expect(() => new OutputTransaction(out)).toThrow(`if no synth run is going on, delete the lock file (rm ${join(dir, '.dist.lock')})`);
     } finally {
       sleeper.kill();
       await new Promise((r) => sleeper.once('exit', r));

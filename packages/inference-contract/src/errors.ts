@@ -19,7 +19,8 @@ export class InputError extends Error {
     /** How to fix it. */
     readonly fix: string,
   ) {
-    super(`${file}: ${field}${value === undefined ? '' : ` = ${describeValue(value)}`}: ${problem}. Fix: ${fix}`);
+    // A pathological field path (a 200 KB label key) is cut, so the message stays one readable line.
+    super(`${file}: ${field.length > 120 ? `${field.slice(0, 117)}...` : field}${value === undefined ? '' : ` = ${describeValue(value)}`}: ${problem}. Fix: ${fix}`);
     this.name = 'InputError';
   }
 }
