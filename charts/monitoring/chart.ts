@@ -19,6 +19,7 @@ import { SiteView } from '../../lib/constructs/layer';
 import { RuleModule } from '../../lib/constructs/rules';
 import { PROMETHEUS_SELECTOR_LABELS, prometheusRule } from '../../lib/constructs/telemetry';
 import { MonitoringSpec, Site } from '../../lib/model/schema';
+import { HubEndpoints } from './hub-endpoints';
 import { monitoringNetworkPolicies } from './network';
 import { GRAFANA_DASHBOARD_LABEL, MONITORING_NAMESPACE } from './targets';
 
@@ -36,8 +37,10 @@ export interface MonitoringProps {
   readonly file: string;
   /** Port of the remote_write endpoint, when the site remote-writes. */
   readonly remoteWritePort?: number;
-  /** Port of the OTLP traces backend, when the site exports traces. */
-  readonly tracesPort?: number;
+  /** Ports the collector gateway sends traces and logs out on (hub, or the inventory's tracesEndpoint). @default none */
+  readonly collectorEgressPorts: readonly number[];
+  /** The fleet hub the site sends telemetry to (resolveHubEndpoints); `undefined` in a fleet without a hub. */
+  readonly hub?: HubEndpoints;
 }
 
 /** Renders rule modules as PrometheusRules in the monitoring namespace. */
@@ -87,7 +90,8 @@ export class MonitoringChart extends Chart {
       site: props.site,
       siteNamespaces: site.layers.flatMap((l) => l.namespaces.map((n) => n.name)),
       remoteWritePort: props.remoteWritePort,
-      tracesPort: props.tracesPort,
+      collectorEgressPorts: props.collectorEgressPorts,
+      logAgent: props.hub !== undefined,
       scrapes: all.flatMap((c) => c.scrapes ?? []),
       probes: all.flatMap((c) => c.probes ?? []),
       otlpClients: all.flatMap((c) => c.otlpClients ?? []),

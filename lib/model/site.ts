@@ -23,6 +23,27 @@ export const PLATFORM: PlatformSettings = {
   distPath: 'dist',
 };
 
+/**
+ * The fleet's hub: where every site sends its telemetry and how long the hub keeps it. This is the `hub:`
+ * section of the fleet config (issue 12, `fleet.yaml`); until that file lands, HUB_DEFAULTS stands in for it and
+ * `resolveHub` (charts/monitoring/hub-endpoints.ts) is the one function that reads it.
+ */
+export interface HubSettings {
+  /** OTLP/HTTP base URL of the hub's collector gateway (logs and traces), e.g. `https://otlp.hub.example.com:4318`. */
+  readonly otlpEndpoint: string;
+  /** Prometheus remote-write URL of the hub's receiver, e.g. `https://prometheus.hub.example.com/api/v1/write`. */
+  readonly prometheusRemoteWriteUrl: string;
+  /** Retention at the hub, in days: metrics (hub Prometheus), logs (Loki), traces (Tempo). */
+  readonly retentionDays: { readonly metrics: number; readonly logs: number; readonly traces: number };
+}
+
+/** Stand-in for `fleet.yaml` `hub:` (see HubSettings). `undefined` would mean a fleet without a hub. */
+export const HUB_DEFAULTS: HubSettings | undefined = {
+  otlpEndpoint: 'https://otlp.hub.edge-ai.example.com:4318',
+  prometheusRemoteWriteUrl: 'https://prometheus.hub.edge-ai.example.com/api/v1/write',
+  retentionDays: { metrics: 30, logs: 14, traces: 7 },
+};
+
 /** Fleet-wide inputs loaded from the repository; layers extend it with their own catalogues. */
 export interface Catalog {
   readonly platform: PlatformSettings;
