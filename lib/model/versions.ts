@@ -96,5 +96,14 @@ export const HELM_CHARTS = {
   /** OpenTelemetry Collector chart 0.158.3 (appVersion 0.153.0, open-telemetry/opentelemetry-helm-charts Chart.yaml). */
   // renovate: datasource=helm registryUrl=https://open-telemetry.github.io/opentelemetry-helm-charts depName=opentelemetry-collector
   otelCollector: { repoURL: 'https://open-telemetry.github.io/opentelemetry-helm-charts', chart: 'opentelemetry-collector', version: '0.158.3' },
+  /**
+   * Hub log store (docs/decisions/0023-hub-telemetry-stack.md): Loki 3.7.6 (appVersion), single-binary mode on a
+   * filesystem PVC. The chart moved from grafana/helm-charts to grafana-community/helm-charts; package vendored in
+   * vendor/helm-charts/ (loki-18.11.0, git tag loki-18.11.0).
+   */
+  // renovate: datasource=helm registryUrl=https://grafana-community.github.io/helm-charts depName=loki
+  loki: { repoURL: 'https://grafana-community.github.io/helm-charts', chart: 'loki', version: '18.11.0' },
+  /** Hub trace store: Tempo 2.10.8 (appVersion), monolithic chart on a PVC; vendored (tempo-2.2.4, git tag tempo-2.2.4). */
+  // renovate: datasource=helm registryUrl=https://grafana-community.github.io/helm-charts depName=tempo
+  tempo: { repoURL: 'https://grafana-community.github.io/helm-charts', chart: 'tempo', version: '2.2.4' },
 } as const satisfies Record<string, HelmChartRef>;
-
