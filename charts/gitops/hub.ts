@@ -96,7 +96,8 @@ export class HubTelemetryChart extends Chart {
     new ApiObject(this, HUB_TELEMETRY_PROJECT, project.toJSON());
     for (const release of props.releases) {
       const parts = helmApplication({ site: 'hub', ring: '0', layer: 'monitoring', release, project: HUB_TELEMETRY_PROJECT, cluster: { server: IN_CLUSTER_SERVER } });
-      const app = new Application({ metadata: parts.metadata, spec: parts.spec });
+      // Like the projects: a render that drops a backend never deletes its Application (and its data) via the root.
+      const app = new Application({ metadata: { ...parts.metadata, annotations: { ...parts.metadata.annotations, ...KEEP_ON_REMOVAL } }, spec: parts.spec });
       app.validate();
       new ApiObject(this, parts.metadata.name as string, app.toJSON());
     }
