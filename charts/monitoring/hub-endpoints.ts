@@ -39,8 +39,11 @@ export function resolveHubSettings(_ctx?: Pick<SiteContext, 'catalog'>): HubSett
 /** The hub endpoints a site sends to (`undefined`: no hub, the site keeps its telemetry to itself). */
 export function resolveHubEndpoints(ctx?: Pick<SiteContext, 'catalog'>): HubEndpoints | undefined {
   const hub = resolveHubSettings(ctx);
-  if (!hub) return undefined;
-  const source = 'fleet hub settings (lib/model/site.ts HUB_DEFAULTS)';
+  return hub ? hubEndpoints(hub) : undefined;
+}
+
+/** Checks the hub settings (https, no credentials in URLs) and resolves the ports the NetworkPolicies open. */
+export function hubEndpoints(hub: HubSettings, source = 'fleet hub settings (lib/model/site.ts HUB_DEFAULTS)'): HubEndpoints {
   const otlp = httpsUrl(hub.otlpEndpoint, 'hub.otlpEndpoint', source);
   const rw = httpsUrl(hub.prometheusRemoteWriteUrl, 'hub.prometheusRemoteWriteUrl', source);
   return { otlpEndpoint: hub.otlpEndpoint.replace(/\/$/, ''), otlpPort: port(otlp), remoteWriteUrl: hub.prometheusRemoteWriteUrl, remoteWritePort: port(rw) };
