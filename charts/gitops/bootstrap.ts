@@ -57,6 +57,8 @@ export const HUB_ROOTS: readonly HubRoot[] = [
     kinds: [
       { group: 'argoproj.io', kind: 'AppProject' },
       { group: 'argoproj.io', kind: 'ApplicationSet' },
+      // The hub's telemetry backends (dist/hub/telemetry.k8s.yaml): Helm Applications into the hub itself.
+      { group: 'argoproj.io', kind: 'Application' },
     ],
   },
   {

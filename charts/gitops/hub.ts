@@ -12,7 +12,11 @@ import { PlatformSettings } from '../../lib/model/site';
 import { GITOPS_APPLICATIONSET, gitopsApplicationSetSpec, LAYERS_APPLICATIONSET, layersApplicationSetSpec } from './applicationset';
 import { KEEP_ON_REMOVAL } from './chart';
 import { ARGOCD_NAMESPACE, PROJECTS } from './contract';
-import { hubControlProjectSpec, hubSitesProjectSpec } from './project';
+import { hubControlProjectSpec, hubSitesProjectSpec, hubTelemetryProjectSpec } from './project';
+import { Application } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application';
+import { HelmRelease } from '../../lib/constructs/helm';
+import { helmApplication } from './application';
+import { IN_CLUSTER_SERVER } from './contract';
 import { GITOPS_LAYER, siteDeployNamespaces, SiteLayer } from './site';
 
 /** Labels of the hub objects (fleet-level: no site label). */
@@ -72,3 +76,30 @@ export class HubApplicationSetsChart extends Chart {
   }
 }
 
+
+/** Project of the hub's own telemetry backends (Prometheus receiver, Loki, Tempo, OTLP gateway). */
+export const HUB_TELEMETRY_PROJECT = 'edge-hub-telemetry';
+
+/**
+ * `dist/hub/telemetry.k8s.yaml`: the hub's telemetry backends as Argo CD Applications of pinned Helm charts
+ * (charts/monitoring/hub-stack.ts), into the hub cluster itself, with their own project.
+ */
+export class HubTelemetryChart extends Chart {
+  constructor(scope: Construct, id: string, props: { readonly releases: readonly HelmRelease[] }) {
+    super(scope, id, { labels: hubLabels(), disableResourceNameHashes: true });
+    if (props.releases.length === 0) return;
+    const project = new AppProject({
+      metadata: { name: HUB_TELEMETRY_PROJECT, namespace: ARGOCD_NAMESPACE, labels: { 'app.kubernetes.io/name': HUB_TELEMETRY_PROJECT }, annotations: { ...KEEP_ON_REMOVAL } },
+      spec: hubTelemetryProjectSpec(props.releases),
+    });
+    project.validate();
+    new ApiObject(this, HUB_TELEMETRY_PROJECT, project.toJSON());
+    for (const release of props.releases) {
+      const parts = helmApplication({ site: 'hub', ring: '0', layer: 'monitoring', release, project: HUB_TELEMETRY_PROJECT, cluster: { server: IN_CLUSTER_SERVER } });
+      // Like the projects: a render that drops a backend never deletes its Application (and its data) via the root.
+      const app = new Application({ metadata: { ...parts.metadata, annotations: { ...parts.metadata.annotations, ...KEEP_ON_REMOVAL } }, spec: parts.spec });
+      app.validate();
+      new ApiObject(this, parts.metadata.name as string, app.toJSON());
+    }
+  }
+}

@@ -10,6 +10,7 @@
 import { IAppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject';
 import { Site } from '../../lib/model/schema';
 import { HELM_CHARTS } from '../../lib/model/versions';
+import { HelmRelease } from '../../lib/constructs/helm';
 import { ARGOCD_NAMESPACE, IN_CLUSTER_SERVER } from './contract';
 
 export type AppProjectSpec = IAppProject['spec'];
@@ -152,5 +153,20 @@ export function siteProjectSpec(props: SiteProjectProps): AppProjectSpec {
     clusterResourceWhitelist: clusterResourceWhitelist(namespaces) as AppProjectSpec['clusterResourceWhitelist'],
     orphanedResources: { warn: true },
     syncWindows: siteSyncWindows(props.site),
+  };
+}
+
+/**
+ * The project of the hub's telemetry Applications: the pinned charts' repositories, the hub cluster's
+ * namespaces of those releases, and the cluster-scoped kinds their charts create (CRDs, RBAC).
+ */
+export function hubTelemetryProjectSpec(releases: readonly HelmRelease[]): AppProjectSpec {
+  const namespaces = [...new Set(releases.map((r) => r.namespace))].sort();
+  return {
+    description: "The hub's telemetry backends (remote-write receiver, Loki, Tempo, OTLP gateway), pinned Helm charts into the hub cluster.",
+    sourceRepos: [...new Set(releases.map((r) => r.chart.repoURL))].sort(),
+    destinations: namespaces.map((namespace) => ({ server: IN_CLUSTER_SERVER, namespace })),
+    clusterResourceWhitelist: CLUSTER_SCOPED_KINDS.map(({ group, kind }) => ({ group, kind })) as AppProjectSpec['clusterResourceWhitelist'],
+    orphanedResources: { warn: true },
   };
 }

@@ -20,6 +20,7 @@ import { RuleModule } from '../../lib/constructs/rules';
 import { PROMETHEUS_SELECTOR_LABELS, prometheusRule } from '../../lib/constructs/telemetry';
 import { MonitoringSpec, Site } from '../../lib/model/schema';
 import { PlatformSettings } from '../../lib/model/site';
+import { HubEndpoints } from './hub-endpoints';
 import { monitoringNetworkPolicies } from './network';
 import { GRAFANA_DASHBOARD_LABEL, MONITORING_NAMESPACE } from './targets';
 
@@ -37,10 +38,12 @@ export interface MonitoringProps {
   readonly file: string;
   /** Port of the remote_write endpoint, when the site remote-writes. */
   readonly remoteWritePort?: number;
-  /** Port of the OTLP traces backend, when the site exports traces. */
-  readonly tracesPort?: number;
   /** Repository address and revision for the alerts' runbook links (fleet.yaml git). */
   readonly platform: RunbookLinks;
+  /** Ports the collector gateway sends traces and logs out on (hub, or the inventory's tracesEndpoint). @default none */
+  readonly collectorEgressPorts: readonly number[];
+  /** The fleet hub the site sends telemetry to (resolveHubEndpoints); `undefined` in a fleet without a hub. */
+  readonly hub?: HubEndpoints;
 }
 
 /** What the runbook links of the rules are built from. */
@@ -93,7 +96,8 @@ export class MonitoringChart extends Chart {
       site: props.site,
       siteNamespaces: site.layers.flatMap((l) => l.namespaces.map((n) => n.name)),
       remoteWritePort: props.remoteWritePort,
-      tracesPort: props.tracesPort,
+      collectorEgressPorts: props.collectorEgressPorts,
+      logAgent: props.hub !== undefined,
       scrapes: all.flatMap((c) => c.scrapes ?? []),
       probes: all.flatMap((c) => c.probes ?? []),
       otlpClients: all.flatMap((c) => c.otlpClients ?? []),

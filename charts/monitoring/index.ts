@@ -15,14 +15,20 @@ import { assertReceiver } from './alertmanager';
 import { MonitoringChart, MonitoringProps } from './chart';
 import { siteOverviewDashboard } from './dashboards';
 import { platformRules } from './rules';
-import { consumer, SIZES } from './sizing';
+import { collectorSizes, consumer, SIZES } from './sizing';
+import { resolveHubEndpoints } from './hub-endpoints';
 import { MONITORING_NAMESPACE, NODE_EXPORTER_NAMESPACE, RELEASES } from './targets';
-import { blackboxExporterValues, kubePrometheusStackValues, otelCollectorValues, remoteWrite, tracesExporter } from './values';
+import { blackboxExporterValues, kubePrometheusStackValues, logsExporter, otelAgentValues, otelCollectorValues, remoteWrite, tracesExporter } from './values';
 
 function port(url: string | undefined): number | undefined {
   if (!url) return undefined;
   const u = new URL(url);
   return u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
+}
+
+/** Ports the gateway leaves the site on (traces and logs exporters), sorted, unique. */
+function egressPorts(...ports: (number | undefined)[]): number[] {
+  return [...new Set(ports.filter((p): p is number => p !== undefined))].sort((a, b) => a - b);
 }
 
 /** Validates the layer's inventory section (receiver, remote write, traces) and decides its props. */
@@ -31,8 +37,10 @@ function resolveMonitoringProps(ctx: ResolveContext | Omit<ResolveContext, 'isAc
   const spec = site.layers.monitoring;
   if (!spec.enabled) return undefined;
   assertReceiver(spec, file);
-  remoteWrite(spec, file);
-  return { site, spec, file, remoteWritePort: port(spec.remoteWriteUrl), tracesPort: tracesExporter(spec, file).port, platform: ctx.catalog.platform };
+  const hub = resolveHubEndpoints(ctx);
+  remoteWrite(spec, file, hub);
+  const remoteWritePort = spec.remoteWriteUrl ? port(spec.remoteWriteUrl) : hub?.remoteWritePort;
+  return { site, spec, file, hub, remoteWritePort, collectorEgressPorts: egressPorts(tracesExporter(spec, file, hub).port, logsExporter(hub, 1)?.port), platform: ctx.catalog.platform };
 }
 
 export function monitoringNamespaces(): NamespaceSpec[] {
@@ -43,8 +51,9 @@ export function monitoringNamespaces(): NamespaceSpec[] {
       layer: 'monitoring',
       podSecurity: 'privileged',
       podSecurityReason:
-        'node-exporter reads host metrics: it needs hostNetwork, hostPID and a read-only hostPath mount of /, which Pod Security baseline forbids; nothing else runs here',
-      apiServerEgress: false,
+        'host agents only: node-exporter (hostNetwork, hostPID, read-only hostPath /) and the OpenTelemetry log agent (read-only hostPath /var/log/pods as root, hostPath offsets), which Pod Security baseline forbids (docs/decisions/0024-log-agent.md)',
+      // The log agent's k8sattributes processor watches the pods of its node.
+      apiServerEgress: true,
     },
   ];
 }
@@ -64,11 +73,12 @@ function monitoringReleases(props: MonitoringProps, site: SiteLayers): HelmRelea
   const contributions = site.layers.map((l) => l.telemetry);
   const workloadLayers = site.layers.filter((l) => l.telemetry.workloadAlerts).map((l) => l.name);
   const prometheus = { ...SIZES.prometheusCpu, memoryMiB: spec.prometheusMemoryMiB };
+  const sizes = collectorSizes(facts);
   const kps: HelmRelease = {
     name: RELEASES.kubePrometheusStack,
     chart: HELM_CHARTS.kubePrometheusStack,
     namespace: MONITORING_NAMESPACE,
-    values: kubePrometheusStackValues(facts, file, workloadLayers),
+    values: kubePrometheusStackValues(facts, file, workloadLayers, props.hub),
     // Installs the monitoring.coreos.com CRDs: before every layer that renders ServiceMonitors, Probes, rules.
     syncWave: -5,
     serverSideApply: true,
@@ -85,11 +95,20 @@ function monitoringReleases(props: MonitoringProps, site: SiteLayers): HelmRelea
     name: RELEASES.otelCollector,
     chart: HELM_CHARTS.otelCollector,
     namespace: MONITORING_NAMESPACE,
-    values: otelCollectorValues(facts, file),
+    values: otelCollectorValues(facts, file, props.hub),
     syncWave: -4,
-    requests: [consumer('otel-collector', [SIZES.otelCollector])],
+    requests: [consumer('otel-collector', [sizes.gateway])],
   };
-  const releases = [kps, otel];
+  const agent: HelmRelease = {
+    name: RELEASES.otelAgent,
+    chart: HELM_CHARTS.otelCollector,
+    namespace: NODE_EXPORTER_NAMESPACE,
+    values: otelAgentValues(facts),
+    syncWave: -4,
+    requests: [consumer('otel-agent', [sizes.agent], facts.nodes.length)],
+  };
+  // The log agent only where its logs go somewhere: the gateway's logs pipeline exists with a hub.
+  const releases = props.hub ? [kps, otel, agent] : [kps, otel];
   if (contributions.some((c) => (c.probes ?? []).length > 0)) {
     releases.push({
       name: RELEASES.blackboxExporter,

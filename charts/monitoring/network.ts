@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Site } from '../../lib/model/schema';
 import { BLACKBOX_POD_LABELS, OTEL_COLLECTOR_POD_LABELS, OTLP_GRPC_PORT, OTLP_HTTP_PORT, PROMETHEUS_POD_LABELS } from '../../lib/constructs/telemetry';
-import { MONITORING_NAMESPACE, POD_LABELS, PORTS } from './targets';
+import { MONITORING_NAMESPACE, NODE_EXPORTER_NAMESPACE, POD_LABELS, PORTS } from './targets';
 
 export interface MonitoringNetworkProps {
   readonly site: Site;
@@ -19,8 +19,10 @@ export interface MonitoringNetworkProps {
   readonly siteNamespaces: readonly string[];
   /** Port of the remote_write endpoint, when the site remote-writes. */
   readonly remoteWritePort?: number;
-  /** Port of the OTLP traces backend, when the site exports traces. */
-  readonly tracesPort?: number;
+  /** Ports the collector gateway sends traces and logs out on (the hub, or the inventory's tracesEndpoint). */
+  readonly collectorEgressPorts: readonly number[];
+  /** The log agent DaemonSet runs (in the node namespace) and sends to the gateway. @default false */
+  readonly logAgent?: boolean;
   /** Targets outside the layer namespaces' own monitors that Prometheus scrapes (e.g. a pull-mode site's Argo CD). */
   readonly scrapes: readonly ScrapeTarget[];
   /** What the blackbox exporter probes. */
@@ -36,9 +38,9 @@ const namespaces = (names: readonly string[]): k8s.NetworkPolicyPeer => ({
 /** Anywhere outside the cluster's pod and service networks (K3s defaults 10.42.0.0/16 and 10.43.0.0/16). */
 const internet: k8s.NetworkPolicyPeer = outsideClusterPeer();
 
-function policy(scope: Construct, name: string, spec: k8s.NetworkPolicySpec): void {
-  new k8s.KubeNetworkPolicy(scope, `netpol-${name}`, {
-    metadata: { name, namespace: MONITORING_NAMESPACE, labels: { 'app.kubernetes.io/name': name } },
+function policy(scope: Construct, name: string, spec: k8s.NetworkPolicySpec, namespace: string = MONITORING_NAMESPACE): void {
+  new k8s.KubeNetworkPolicy(scope, namespace === MONITORING_NAMESPACE ? `netpol-${name}` : `netpol-${namespace}-${name}`, {
+    metadata: { name, namespace, labels: { 'app.kubernetes.io/name': name } },
     spec,
   });
 }
@@ -108,11 +110,28 @@ export function monitoringNetworkPolicies(scope: Construct, props: MonitoringNet
     });
   }
 
-  const otlpClients = [...new Set(props.otlpClients)];
+  // The gateway: OTLP from the site's SDKs and the log agents; out to the hub (or the tracesEndpoint) only.
+  const otlpClients = [...new Set([...props.otlpClients, ...(props.logAgent ? [NODE_EXPORTER_NAMESPACE] : [])])];
   policy(scope, 'allow-otel-collector', {
     podSelector: { matchLabels: { ...OTEL_COLLECTOR_POD_LABELS } },
     policyTypes: ['Ingress', 'Egress'],
     ingress: otlpClients.length ? [{ from: [namespaces(otlpClients)], ports: [tcp(OTLP_GRPC_PORT), tcp(OTLP_HTTP_PORT)] }] : [],
-    egress: props.tracesPort ? [{ to: [internet], ports: [tcp(props.tracesPort)] }] : [],
+    egress: props.collectorEgressPorts.length ? [{ to: [internet], ports: props.collectorEgressPorts.map(tcp) }] : [],
   });
+
+  if (props.logAgent) {
+    // The log agent (pod network; node-exporter beside it uses the host's): scraped by Prometheus, sends to the
+    // gateway only. DNS and the API server (k8sattributes) come from the baseline's policies of the namespace.
+    policy(
+      scope,
+      'allow-otel-agent',
+      {
+        podSelector: { matchLabels: { ...OTEL_COLLECTOR_POD_LABELS } },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': MONITORING_NAMESPACE } }, podSelector: { matchLabels: { ...PROMETHEUS_POD_LABELS } } }], ports: [tcp(PORTS.otelMetrics)] }],
+        egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': MONITORING_NAMESPACE } }, podSelector: { matchLabels: { ...OTEL_COLLECTOR_POD_LABELS } } }], ports: [tcp(OTLP_GRPC_PORT)] }],
+      },
+      NODE_EXPORTER_NAMESPACE,
+    );
+  }
 }

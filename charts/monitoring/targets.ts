@@ -17,6 +17,8 @@ export const RELEASES = {
   kubePrometheusStack: 'kube-prometheus-stack',
   blackboxExporter: 'prometheus-blackbox-exporter',
   otelCollector: 'otel-collector',
+  /** The log agent DaemonSet (second release of the opentelemetry-collector chart). */
+  otelAgent: 'otel-agent',
 } as const;
 
 /** Ports the stack's components listen on (container ports, for NetworkPolicies). */
@@ -41,3 +43,6 @@ export const GRAFANA_ADMIN_SECRET = { name: 'grafana-admin', userKey: 'admin-use
 
 /** The label a ConfigMap needs for Grafana's dashboard sidecar to load it (value "1"). */
 export const GRAFANA_DASHBOARD_LABEL = 'grafana_dashboard';
+
+/** Secret (created out of band in `monitoring`) with the credentials every site uses towards the hub. */
+export const HUB_SECRET = { name: 'hub-telemetry', usernameKey: 'username', passwordKey: 'password', otlpAuthorizationKey: 'otlp-authorization' } as const;

@@ -145,8 +145,15 @@ const hub = z
     prometheusRemoteWriteUrl: httpUrl('use monitoring.remoteWriteSecretName in the site file (a Secret with basic-auth username and password)')
       .optional()
       .describe('Prometheus remote_write URL of the hub. @default none'),
-    lokiUrl: httpUrl('put the credentials into a Secret').optional().describe('Loki push endpoint of the hub. @default none'),
-    tempoUrl: httpUrl('put the credentials into a Secret').optional().describe('Tempo endpoint of the hub. @default none'),
+    retentionDays: z
+      .object({
+        metrics: z.number().int().min(1).max(3650).default(30).describe('Days the hub Prometheus keeps the sites\' metrics. @default 30'),
+        logs: z.number().int().min(1).max(3650).default(14).describe('Days Loki keeps the sites\' logs. @default 14'),
+        traces: z.number().int().min(1).max(3650).default(7).describe('Days Tempo keeps the sites\' traces. @default 7'),
+      })
+      .strict()
+      .default({ metrics: 30, logs: 14, traces: 7 })
+      .describe('Retention at the hub. @default { metrics: 30, logs: 14, traces: 7 }'),
   })
   .strict();
 
@@ -176,7 +183,7 @@ export const FleetSchema = z
     git: git.describe('Where Argo CD (and the Terraform root Applications) find the rendered output.'),
     images: images,
     registries: registries.default({ mirrors: {} }),
-    hub: hub.default({}).describe('Fleet-level endpoints at the hub (optional; used by the observability layer).'),
+    hub: hub.default({ retentionDays: { metrics: 30, logs: 14, traces: 7 } }).describe('Fleet-level endpoints at the hub (optional; used by the observability layer).'),
     alerting: alerting.default({ defaultReceiver: { type: 'none', secretKey: 'url' } }),
   })
   .strict();

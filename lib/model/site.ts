@@ -28,6 +28,19 @@ export function platformSettings(fleet: Fleet): PlatformSettings {
   return { repoURL: fleet.git.repoURL, targetRevision: fleet.git.targetRevision, distPath: DIST_PATH, webURL: repositoryWebURL(fleet.git) ?? fleet.git.repoURL };
 }
 
+/**
+ * The fleet's hub as the charts use it: where every site sends its telemetry and how long the hub keeps it
+ * (fleet.yaml `hub:`, resolved by charts/monitoring/hub-endpoints.ts resolveHubSettings).
+ */
+export interface HubSettings {
+  /** OTLP/HTTP base URL of the hub's collector gateway (logs and traces), e.g. `https://otlp.hub.example.com:4318`. */
+  readonly otlpEndpoint: string;
+  /** Prometheus remote-write URL of the hub's receiver, e.g. `https://prometheus.hub.example.com/api/v1/write`. */
+  readonly prometheusRemoteWriteUrl: string;
+  /** Retention at the hub, in days: metrics (hub Prometheus), logs (Loki), traces (Tempo). */
+  readonly retentionDays: { readonly metrics: number; readonly logs: number; readonly traces: number };
+}
+
 /** Fleet-wide inputs loaded from the repository; layers extend it with their own catalogues. */
 export interface Catalog {
   /** The validated fleet.yaml (lib/model/fleet.ts), read once per run. */

@@ -106,6 +106,16 @@ export const HELM_CHARTS = {
    */
   // renovate: datasource=helm registryUrl=https://open-telemetry.github.io/opentelemetry-helm-charts depName=opentelemetry-collector
   otelCollector: { repoURL: 'https://open-telemetry.github.io/opentelemetry-helm-charts', chart: 'opentelemetry-collector', version: '0.158.2' },
+  /**
+   * Hub log store (docs/decisions/0023-hub-telemetry-stack.md): Loki 3.7.6 (appVersion), single-binary mode on a
+   * filesystem PVC. The chart moved from grafana/helm-charts to grafana-community/helm-charts; package vendored in
+   * vendor/helm-charts/ (loki-18.11.0, git tag loki-18.11.0).
+   */
+  // renovate: datasource=helm registryUrl=https://grafana-community.github.io/helm-charts depName=loki
+  loki: { repoURL: 'https://grafana-community.github.io/helm-charts', chart: 'loki', version: '18.11.0' },
+  /** Hub trace store: Tempo 2.10.8 (appVersion), monolithic chart on a PVC; vendored (tempo-2.2.4, git tag tempo-2.2.4). */
+  // renovate: datasource=helm registryUrl=https://grafana-community.github.io/helm-charts depName=tempo
+  tempo: { repoURL: 'https://grafana-community.github.io/helm-charts', chart: 'tempo', version: '2.2.4' },
 } as const satisfies Record<string, HelmChartRef>;
 
 /** The Kubernetes minor the typed constructs (cdk8s-plus-28) target; see docs/decisions/0003. */

@@ -5,11 +5,16 @@
  */
 import { App } from 'cdk8s';
 import { HUB_DIR, LAYER_DESCRIPTORS_DIR, SITE_DESCRIPTORS_DIR } from '../../charts/gitops/applicationset';
-import { HubApplicationSetsChart, HubProjectsChart, HubSite } from '../../charts/gitops/hub';
+import { HubApplicationSetsChart, HubProjectsChart, HubSite, HubTelemetryChart } from '../../charts/gitops/hub';
 import { hubArgoCdRules } from '../../charts/gitops/rules';
 import { layerEntries, siteEntry, SiteLayer, siteLayers } from '../../charts/gitops/site';
 import { HUB_MONITORING_FILE, HubMonitoringChart } from '../../charts/monitoring/hub';
 import { monitoringTelemetry } from '../../charts/monitoring';
+import { fleetOverviewDashboard } from '../../charts/monitoring/fleet-dashboard';
+import { FleetSite, fleetRules } from '../../charts/monitoring/fleet-rules';
+import { hubReleases } from '../../charts/monitoring/hub-stack';
+import { resolveHubSettings } from '../../charts/monitoring/hub-endpoints';
+import { RuleModule } from '../constructs/rules';
 import { DashboardContribution } from '../constructs/dashboard';
 import { LayerDefinition } from '../constructs/layer';
 import { LoadedSite } from '../model/load';
@@ -24,6 +29,8 @@ import { toYaml } from './yaml';
  * contributes to the fleet view (when its monitoring layer runs), in registry order.
  */
 export interface SiteHubFacts {
+  /** The layers active at the site, in registry order. */
+  readonly layers: readonly string[];
   readonly hubLayers?: readonly SiteLayer[];
   readonly dashboards?: readonly { readonly layer: string; readonly id: string; readonly facts: readonly string[] }[];
 }
@@ -32,6 +39,7 @@ export function siteHubFacts(site: LoadedSite, catalog: Catalog, layers: readonl
   const { view } = resolveSite({ site: site.site, file: site.file, catalog }, layers);
   const monitored = view.layers.some((l) => l.name === 'monitoring');
   return {
+    layers: view.layers.map((l) => l.name),
     hubLayers: site.site.gitops.mode === 'hub' ? siteLayers(site.site, view) : undefined,
     dashboards: monitored ? view.layers.flatMap((l) => (l.telemetry.dashboards ?? []).map((d) => ({ layer: l.name, id: d.id, facts: [...(d.facts ?? [])] }))) : undefined,
   };
@@ -58,6 +66,8 @@ export function hubOutput(sites: readonly LoadedSite[], catalog: Catalog, layers
     { path: `${HUB_DIR}/projects.k8s.yaml`, content: toYaml(new HubProjectsChart(app, 'projects', props).toJson()) },
     { path: `${HUB_DIR}/applicationsets.k8s.yaml`, content: toYaml(new HubApplicationSetsChart(app, 'applicationsets', props).toJson()) },
   ];
+  const releases = hubReleases(resolveHubSettings({ catalog }));
+  if (releases.length) files.push({ path: `${HUB_DIR}/telemetry.k8s.yaml`, content: toYaml(new HubTelemetryChart(app, 'telemetry', { releases }).toJson()) });
   for (const { site, layers: siteLayerList } of hubSites) {
     files.push({ path: `${LAYER_DESCRIPTORS_DIR}/${site.name}.json`, content: toJsonFile(layerEntries(site, siteLayerList)) });
     files.push({ path: `${SITE_DESCRIPTORS_DIR}/${site.name}.json`, content: toJsonFile(siteEntry(site)) });
@@ -99,12 +109,35 @@ function fleetDashboards(sites: readonly LoadedSite[], catalog: Catalog, layers:
  */
 export function hubMonitoringOutput(sites: readonly LoadedSite[], catalog: Catalog, layers: readonly LayerDefinition[] = LAYERS, facts?: readonly SiteHubFacts[]): RenderedFile[] {
   const known = factsOf(sites, catalog, layers, facts);
-  const hubSites = sites.filter((s) => s.site.gitops.mode === 'hub').map((s) => s.site);
-  const dashboards = [...(monitoringTelemetry().dashboards ?? []), ...fleetDashboards(sites, catalog, layers, known)];
+  const rules = hubRuleModules(sites, catalog, layers, known);
+  const fleet = resolveHubSettings({ catalog }) ? [fleetOverviewDashboard] : [];
+  const dashboards = [...fleet, ...(monitoringTelemetry().dashboards ?? []), ...fleetDashboards(sites, catalog, layers, known)];
   const app = new App({ outdir: 'hub' });
-  const chart = new HubMonitoringChart(app, 'hub-monitoring', { rules: hubSites.length ? [hubArgoCdRules(hubSites)] : [], dashboards, platform: catalog.platform });
+  const chart = new HubMonitoringChart(app, 'hub-monitoring', { rules, dashboards, platform: catalog.platform });
   const objects = chart.toJson();
   return objects.length ? [{ path: HUB_MONITORING_FILE, content: toYaml(objects) }] : [];
+}
+
+/** The sites that report to the hub (monitoring layer on, the fleet has a hub), as the fleet rules see them. */
+export function fleetSites(sites: readonly LoadedSite[], catalog: Catalog, layers: readonly LayerDefinition[] = LAYERS, facts?: readonly SiteHubFacts[]): FleetSite[] {
+  if (!resolveHubSettings({ catalog })) return [];
+  const known = factsOf(sites, catalog, layers, facts);
+  const out: FleetSite[] = [];
+  const order = sites.map((s, i) => ({ s, i })).sort((a, b) => a.s.site.name.localeCompare(b.s.site.name));
+  for (const { s, i } of order) {
+    const names = known[i].layers;
+    if (!names.includes('monitoring')) continue;
+    const inference = names.includes('inference');
+    out.push({ name: s.site.name, ring: s.site.ring, ...(inference ? { availabilityBudget: 1 - s.site.layers.inference.slo.availabilityTarget } : {}) });
+  }
+  return out;
+}
+
+/** The hub's rule modules: Argo CD applications of hub-mode sites, then the fleet rules. */
+export function hubRuleModules(sites: readonly LoadedSite[], catalog: Catalog, layers: readonly LayerDefinition[] = LAYERS, facts?: readonly SiteHubFacts[]): RuleModule[] {
+  const hubSites = sites.filter((s) => s.site.gitops.mode === 'hub').map((s) => s.site);
+  const fleet = fleetRules(fleetSites(sites, catalog, layers, facts));
+  return [...(hubSites.length ? [hubArgoCdRules(hubSites)] : []), ...(fleet ? [fleet] : [])];
 }
 
 export const FLEET_OUTPUTS: readonly FleetOutput[] = [

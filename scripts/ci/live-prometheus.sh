@@ -29,5 +29,5 @@ prometheus --version 2>&1 | head -1
 npm run --silent build --workspace server
 mkdir -p .build
 npx --no-install esbuild scripts/ci/live-prometheus.ts --bundle --platform=node --target=node20 --format=cjs \
-  --packages=external --log-level=warning --outfile=.build/live-prometheus.js
+  $(node scripts/ci/esbuild-externals.cjs) --log-level=warning --outfile=.build/live-prometheus.js
 node .build/live-prometheus.js --server .build/inference-server/main.js "$@"

@@ -12,9 +12,7 @@
  *
  *   node .build/live-prometheus.js --server .build/inference-server/main.js [--dist dist] [--keep]
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as yaml from 'js-yaml';
@@ -23,6 +21,7 @@ import { Exporter, METRIC_CATALOGUE } from '../../lib/constructs/metrics';
 import { extractRuleFiles } from '../../tools/monitoring/artifacts';
 import { parsePromql } from '../../tools/monitoring/promql';
 import { INFERENCE_NAMESPACE } from '../../charts/inference/names';
+import { api, freePort, LOOPBACK, Processes, query, sleep, waitFor } from './live-support';
 
 interface Options {
   readonly server: string;
@@ -46,73 +45,7 @@ function parse(argv: readonly string[]): Options {
   return o;
 }
 
-const LOOPBACK = '127.0.0.1';
-const children: ChildProcess[] = [];
-let workDir = '';
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, LOOPBACK, () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
-
-function start(name: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
-  const log = createWriteStream(join(workDir, `${name}.log`));
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
-  children.push(child);
-  child.once('exit', (code, signal) => {
-    if (!stopping) console.error(`live-prometheus: ${name} (pid ${child.pid}) exited early (code ${code}, signal ${signal})`);
-  });
-  console.log(`started ${name} (pid ${child.pid})`);
-  return child;
-}
-
-let stopping = false;
-function stopAll(): void {
-  stopping = true;
-  for (const c of children) if (c.exitCode === null && c.signalCode === null && c.pid) process.kill(c.pid, 'SIGTERM');
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-async function waitFor(what: string, deadline: number, probe: () => Promise<boolean>): Promise<void> {
-  for (;;) {
-    try {
-      if (await probe()) return;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(500);
-  }
-}
-
-interface PromResponse<T> {
-  status: string;
-  data: T;
-  error?: string;
-}
-
-async function api<T>(base: string, path: string): Promise<T> {
-  const res = await fetch(`${base}${path}`);
-  const body = (await res.json()) as PromResponse<T>;
-  if (body.status !== 'success') throw new Error(`${path}: ${body.error ?? res.status}`);
-  return body.data;
-}
-
-async function query(base: string, expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
-  const data = await api<{ result: { metric: Record<string, string>; value: [number, string] }[] }>(base, `/api/v1/query?query=${encodeURIComponent(expr)}`);
-  return data.result;
-}
+let procs: Processes;
 
 /** Text of every vector selector of an expression (`metric{matchers}`). */
 function selectors(expr: string): string[] {
@@ -133,7 +66,8 @@ interface RuleJson {
 async function main(): Promise<void> {
   const o = parse(process.argv.slice(2));
   const deadline = Date.now() + o.timeoutSeconds * 1000;
-  workDir = mkdtempSync(join(tmpdir(), 'live-prometheus-'));
+  procs = new Processes(mkdtempSync(join(tmpdir(), 'live-prometheus-')));
+  const workDir = procs.workDir;
   const failures: string[] = [];
 
   // Rules exactly as dist/ carries them.
@@ -150,7 +84,7 @@ async function main(): Promise<void> {
 
   // The inference server with the sample model repository.
   const serverPort = await freePort();
-  start('inference-server', process.execPath, [resolve(o.server)], {
+  procs.start('inference-server', process.execPath, [resolve(o.server)], {
     ...process.env,
     PORT: String(serverPort),
     HOST: LOOPBACK,
@@ -175,7 +109,7 @@ async function main(): Promise<void> {
     ],
   };
   writeFileSync(join(workDir, 'prometheus.yml'), yaml.dump(config));
-  start('prometheus', 'prometheus', [
+  procs.start('prometheus', 'prometheus', [
     `--config.file=${join(workDir, 'prometheus.yml')}`,
     `--storage.tsdb.path=${join(workDir, 'data')}`,
     `--web.listen-address=${LOOPBACK}:${promPort}`,
@@ -270,33 +204,26 @@ async function main(): Promise<void> {
 
 const timer = setTimeout(() => {
   console.error('live-prometheus: overall timeout');
-  stopAll();
+  procs?.stopAll();
   process.exit(1);
 }, 10 * 60 * 1000);
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => {
-    stopAll();
+    procs?.stopAll();
     process.exit(1);
   });
 }
 
 main().then(
   () => {
-    stopAll();
+    procs.stopAll();
     clearTimeout(timer);
-    if (!process.argv.includes('--keep')) rmSync(workDir, { recursive: true, force: true });
+    if (!process.argv.includes('--keep')) rmSync(procs.workDir, { recursive: true, force: true });
   },
   (e: Error) => {
     console.error(`live-prometheus: ${e.message}`);
-    for (const name of ['inference-server', 'prometheus']) {
-      try {
-        const log = readFileSync(join(workDir, `${name}.log`), 'utf8').trim().split('\n').slice(-15).join('\n');
-        if (log) console.error(`--- last lines of ${name}.log ---\n${log}`);
-      } catch {
-        // no log
-      }
-    }
-    stopAll();
+    if (procs) console.error(procs.tails());
+    procs?.stopAll();
     clearTimeout(timer);
     process.exitCode = 1;
   },

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Monitoring checks against real engines, run by .ci/run: promtool (check + unit tests of every alert),
-# amtool (Alertmanager config), and a live Prometheus scraping the real inference server.
+# amtool (Alertmanager config), a live Prometheus scraping the real inference server, and the live site → hub
+# remote-write check.
 # Installs Debian's prometheus and prometheus-alertmanager packages when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -23,3 +24,4 @@ fi
 
 bash scripts/ci/promtool.sh
 bash scripts/ci/live-prometheus.sh
+bash scripts/ci/live-remote-write.sh

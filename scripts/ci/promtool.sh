@@ -48,7 +48,7 @@ amtool --version 2>&1 | head -1
 # --- inputs ----------------------------------------------------------------------------------------------
 mkdir -p .build
 npx --no-install esbuild scripts/ci/monitoring-artifacts.ts --bundle --platform=node --target=node20 --format=cjs \
-  --packages=external --log-level=warning --outfile=.build/monitoring-artifacts.js
+  $(node scripts/ci/esbuild-externals.cjs) --log-level=warning --outfile=.build/monitoring-artifacts.js
 node .build/monitoring-artifacts.js tests "$mode"
 node .build/monitoring-artifacts.js extract --out .build/monitoring
 

@@ -162,9 +162,13 @@ describe('npm run diff (end to end)', () => {
     const lines = report.split('\n');
     expect(lines[0]).toBe('Rendered output: HEAD → working tree');
     expect(diff.files.map((f) => f.group).filter((g, i, a) => a.indexOf(g) === i)).toEqual(['office', 'hub']);
-    expect(lines).toContain('  sites/office.json         modified: +1 -1 lines');
-    expect(lines).toContain('  projects.k8s.yaml         modified: +0 ~1 -0 objects (~ AppProject argocd/edge-sites)');
-    expect(lines).toContain('  applicationsets.k8s.yaml  modified: +0 ~2 -0 objects (~ ApplicationSet argocd/edge-site-layers, ApplicationSet argocd/edge-site-gitops)');
+    // Columns are padded to the longest file name of the group.
+    const line = (text: string): string | undefined => lines.find((l) => l.replace(/\s+/g, ' ') === text);
+    expect(line(' sites/office.json modified: +1 -1 lines')).toBeDefined();
+    expect(line(' projects.k8s.yaml modified: +0 ~1 -0 objects (~ AppProject argocd/edge-sites)')).toBeDefined();
+    expect(line(' applicationsets.k8s.yaml modified: +0 ~2 -0 objects (~ ApplicationSet argocd/edge-site-layers, ApplicationSet argocd/edge-site-gitops)')).toBeDefined();
+    // The fleet rules know each site's ring (fleet:site:info{ring}).
+    expect(line(' monitoring/monitoring.k8s.yaml modified: +0 ~1 -0 objects (~ PrometheusRule monitoring/edge-ai-fleet)')).toBeDefined();
     expect(lines.find((l) => l.startsWith('  gitops.k8s.yaml'))).toMatch(/modified: \+0 ~\d+ -0 objects \(~ Application argocd\/office-/);
   });
 

@@ -29,6 +29,7 @@ describe('hub files', () => {
       'hub/projects.k8s.yaml',
       'hub/sites/factory-floor.json',
       'hub/sites/office.json',
+      'hub/telemetry.k8s.yaml',
     ]);
   });
 

@@ -47,7 +47,7 @@ describe('alert annotations and runbooks', () => {
 
   it('hub: every alert is complete and its runbook exists', () => {
     const alerts = alertsIn(hubObjects());
-    expect(alerts.map((a) => a.rule.alert).sort()).toEqual(['ArgoCDAppDegraded', 'ArgoCDAppOutOfSync']);
+    expect(alerts.map((a) => a.rule.alert).sort()).toEqual(['ArgoCDAppDegraded', 'ArgoCDAppOutOfSync', 'CanarySiteUnhealthy', 'FleetRingErrorBudgetBurn', 'FleetRingErrorBudgetBurn', 'SiteNotReporting']);
     expect(alerts.flatMap(problems)).toEqual([]);
   });
 

@@ -87,7 +87,7 @@ describe('dashboards', () => {
 
   it('for the hub: every query is filtered by the $site variable, and a datasource can be picked', () => {
     const hub = findAll(hubObjects(), 'ConfigMap');
-    expect(hub.map((c) => c.metadata.name)).toEqual(['grafana-dashboard-fleet-site-overview', 'grafana-dashboard-fleet-inference', 'grafana-dashboard-fleet-ollama']);
+    expect(hub.map((c) => c.metadata.name)).toEqual(['grafana-dashboard-fleet-fleet-overview', 'grafana-dashboard-fleet-site-overview', 'grafana-dashboard-fleet-inference', 'grafana-dashboard-fleet-ollama']);
     const exprs = collectExpressions(hub);
     expect(exprs.length).toBeGreaterThan(10);
     for (const cm of hub) {

@@ -30,8 +30,10 @@ describe('Helm releases', () => {
     expect(byName['kube-prometheus-stack'].chart).toBe(HELM_CHARTS.kubePrometheusStack);
     expect(byName['otel-collector'].chart).toBe(HELM_CHARTS.otelCollector);
     expect(Boolean(byName['prometheus-blackbox-exporter'])).toBe(site.layers.ollama.enabled);
+    // The log agent (hostPath /var/log/pods) runs beside node-exporter in the privileged namespace (ADR 0024).
+    expect(byName['otel-agent'].chart).toBe(HELM_CHARTS.otelCollector);
     for (const r of releases(site)) {
-      expect(r.namespace).toBe('monitoring');
+      expect(r.namespace).toBe(r.name === 'otel-agent' ? 'monitoring-node' : 'monitoring');
       expect(r.chart.version).toMatch(/^\d+\.\d+\.\d+$/);
       // Installed before the layers that render ServiceMonitors/Probes/PrometheusRules (CRDs).
       expect(r.syncWave).toBeLessThan(0);
@@ -78,7 +80,7 @@ describe('kube-prometheus-stack values', () => {
     const site = sampleSite('factory-floor');
     const spec = kpsValues(site).prometheus.prometheusSpec;
     expect(spec.retention).toBe('7d');
-    expect(spec.externalLabels).toEqual({ site: 'factory-floor' });
+    expect(spec.externalLabels).toEqual({ site: 'factory-floor', ring: '0' });
     expect(spec.storageSpec.volumeClaimTemplate.spec).toEqual({ storageClassName: 'local-path', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '20Gi' } } });
     // Prometheus deletes old blocks before the PVC fills (WAL and compaction need the rest).
     expect(spec.retentionSize).toBe(`${Math.floor(20 * 1024 * 0.8)}MB`);
@@ -113,7 +115,10 @@ describe('kube-prometheus-stack values', () => {
         basicAuth: { username: { name: 'central-metrics', key: 'username' }, password: { name: 'central-metrics', key: 'password' } },
       }),
     ]);
-    expect(kpsValues(sampleSite('office')).prometheus.prometheusSpec.remoteWrite).toEqual([]);
+    // Without remoteWriteUrl: the fleet hub's receiver, with the hub Secret (docs/monitoring.md).
+    expect(kpsValues(sampleSite('office')).prometheus.prometheusSpec.remoteWrite).toEqual([
+      expect.objectContaining({ name: 'hub', basicAuth: { username: { name: 'hub-telemetry', key: 'username' }, password: { name: 'hub-telemetry', key: 'password' } } }),
+    ]);
     const m = (s: string) => yamlSite(s).layers.monitoring;
     expect(() => remoteWrite(m('{ remoteWriteUrl: "https://x.example.com/w" }'), 'f')).toThrow(/remoteWriteSecretName: is required with remoteWriteUrl/);
     expect(() => remoteWrite(m('{ remoteWriteUrl: "http://x.example.com/w", remoteWriteSecretName: s }'), 'f')).toThrow(InputError);
@@ -127,17 +132,19 @@ describe('kube-prometheus-stack values', () => {
 });
 
 describe('OpenTelemetry Collector', () => {
-  it('pinned image, deployment mode, memory_limiter before batch, OTLP gRPC and HTTP in', () => {
+  it('pinned image, statefulset mode (the queue volume), memory_limiter before batch, OTLP gRPC and HTTP in', () => {
     const v = otelCollectorValues(sampleSite('office'), 'sites/office.yaml') as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     expect(v.image).toEqual({ repository: IMAGES.otelCollector.repository, tag: IMAGES.otelCollector.tag });
-    expect(v.mode).toBe('deployment');
+    expect(v.mode).toBe('statefulset');
     const config = v.alternateConfig;
-    expect(config.service.pipelines).toEqual({ traces: { receivers: ['otlp'], processors: ['memory_limiter', 'batch'], exporters: ['debug'] } });
+    // Without a hub: traces to `debug` only, no logs pipeline (a fleet without a hub keeps its telemetry local).
+    expect(config.service.pipelines).toEqual({ traces: { receivers: ['otlp'], processors: ['memory_limiter', 'resource/site', 'batch'], exporters: ['debug'] } });
     expect(Object.keys(config.receivers.otlp.protocols).sort()).toEqual(['grpc', 'http']);
-    expect(config.processors.memory_limiter).toEqual(expect.objectContaining({ check_interval: '1s', limit_percentage: 80 }));
+    // 4 GiB node: 2.5% = 102 MiB, at least 128 MiB; the limiter refuses data at 80%.
+    expect(config.processors.memory_limiter).toEqual({ check_interval: '1s', limit_mib: 102, spike_limit_mib: 25 });
   });
 
-  it('exports to monitoring.tracesEndpoint over OTLP/gRPC, or logs through `debug` when unset', () => {
+  it('exports to monitoring.tracesEndpoint over OTLP/gRPC, the hub without it, `debug` only in a fleet without a hub', () => {
     const m = yamlSite('{ tracesEndpoint: "tempo.example.com:4317" }').layers.monitoring;
     expect(tracesExporter(m, 'f')).toEqual(expect.objectContaining({ name: 'otlp_grpc', port: 4317, config: expect.objectContaining({ endpoint: 'tempo.example.com:4317' }) }));
     expect(tracesExporter(sampleSite('office').layers.monitoring, 'f').name).toBe('debug');
@@ -149,7 +156,7 @@ describe('namespaces and NetworkPolicies', () => {
     const [monitoring, node] = monitoringNamespaces();
     expect(monitoring).toEqual({ name: 'monitoring', layer: 'monitoring', podSecurity: 'restricted', apiServerEgress: true });
     expect(node.podSecurity).toBe('privileged');
-    expect(node.podSecurityReason).toMatch(/hostNetwork.*hostPID.*hostPath/);
+    expect(node.podSecurityReason).toMatch(/hostNetwork.*hostPID.*hostPath.*log agent/);
     expect(kpsValues(sampleSite('office'))['prometheus-node-exporter'].namespaceOverride).toBe(node.name);
     expect(resolvedLayers(sampleSite('office')).get('monitoring')?.namespaces.map((n) => n.name)).toEqual(['monitoring', 'monitoring-node']);
   });
@@ -163,7 +170,9 @@ describe('namespaces and NetworkPolicies', () => {
     expect(layerNamespaces).toEqual(expect.arrayContaining(['inference', 'monitoring', 'monitoring-node', 'ollama']));
     expect(egress.spec.egress[0].to[0].namespaceSelector.matchExpressions[0].values).toEqual(layerNamespaces);
     expect(egress.spec.egress[1]).toEqual({ to: site.nodes.map((n) => ({ ipBlock: { cidr: `${n.ip}/32` } })), ports: [{ protocol: 'TCP', port: 10250 }, { protocol: 'TCP', port: 9100 }] });
-    expect(egress.spec.egress).toHaveLength(2);
+    // …and remote_write to the hub on its port (443 for the default hub URL), nothing else.
+    expect(egress.spec.egress[2].ports).toEqual([{ protocol: 'TCP', port: 443 }]);
+    expect(egress.spec.egress).toHaveLength(3);
   });
 
   it('a pull-mode site scrapes its own Argo CD application controller (argocd_app_info); a hub-mode site does not', () => {
@@ -189,12 +198,13 @@ describe('namespaces and NetworkPolicies', () => {
     expect(blackbox.spec.egress).toEqual([{ to: [{ namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['ollama'] }] } }], ports: [{ protocol: 'TCP', port: 11434 }] }]);
   });
 
-  it('the collector admits OTLP from the inference namespace only, and exports only to the traces endpoint port', () => {
+  it('the collector admits OTLP from the inference namespace and the log agents only, and exports only to the traces endpoint and hub ports', () => {
     const otel = findResource(monitoringObjects(yamlSite('{ tracesEndpoint: "tempo.example.com:4317" }')), 'NetworkPolicy', 'allow-otel-collector', 'monitoring');
     expect(otel.spec.podSelector.matchLabels).toEqual(OTEL_COLLECTOR_POD_LABELS);
     expect(otel.spec.ingress).toEqual([
-      { from: [{ namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['inference'] }] } }], ports: [{ protocol: 'TCP', port: 4317 }, { protocol: 'TCP', port: 4318 }] },
+      { from: [{ namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['inference', 'monitoring-node'] }] } }], ports: [{ protocol: 'TCP', port: 4317 }, { protocol: 'TCP', port: 4318 }] },
     ]);
-    expect(otel.spec.egress[0].ports).toEqual([{ protocol: 'TCP', port: 4317 }]);
+    // Traces to the tracesEndpoint (4317), logs to the hub's OTLP/HTTP port (4318).
+    expect(otel.spec.egress[0].ports).toEqual([{ protocol: 'TCP', port: 4317 }, { protocol: 'TCP', port: 4318 }]);
   });
 });

@@ -10,8 +10,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { HUB_MONITORING_FILE } from '../../charts/monitoring/hub';
-import { hubArgoCdRules } from '../../charts/gitops/rules';
-import { hubMonitoringOutput } from '../../lib/synth/hub';
+import { hubMonitoringOutput, hubRuleModules } from '../../lib/synth/hub';
 import { resolveSite, ResolvedSite } from '../../lib/synth/render';
 import { LoadedSite } from '../../lib/model/load';
 import { Catalog } from '../../lib/model/site';
@@ -120,9 +119,9 @@ export function promtoolTestFiles(sites: readonly LoadedSite[], catalog: Catalog
     const header = `# Rule flavour of: ${f.sites.join(', ')} (identical rules; tested on ${f.representative})\n`;
     out.set(join(PROMTOOL_TESTS_DIR, `${f.representative}.yaml`), header + promtoolTestFile(f.representative, f.modules, catalog.platform));
   }
-  const hubSites = sites.map((s) => s.site).filter((s) => s.gitops.mode === 'hub');
-  if (hubSites.length) {
-    out.set(join(PROMTOOL_TESTS_DIR, `${HUB}.yaml`), `# Hub rules: Argo CD applications of the hub-mode sites\n` + promtoolTestFile(HUB, [hubArgoCdRules(hubSites)], catalog.platform));
+  const hubModules = hubRuleModules(sites, catalog);
+  if (hubModules.length) {
+    out.set(join(PROMTOOL_TESTS_DIR, `${HUB}.yaml`), `# Hub rules: Argo CD applications of the hub-mode sites, fleet rules\n` + promtoolTestFile(HUB, hubModules, catalog.platform));
   }
   return out;
 }
