@@ -78,13 +78,13 @@ describe('promtool unit tests', () => {
     expect(() => renderAnnotation('{{ $value | humanize }}', {}, 'w')).toThrow(/cannot render/);
   });
 
-  (promtool ? it : it.skip)('pass against the rules of every flavour, and fail when a threshold changes (promtool installed)', () => {
-    for (const f of flavours) {
-      const rules = ruleFile(groupsOf(f.modules));
-      const test = promtoolTestFile(f.representative, f.modules, repoPlatform());
-      const good = runPromtool(rules, test);
-      expect({ site: f.representative, ok: good.ok, output: good.ok ? '' : good.output }).toEqual({ site: f.representative, ok: true, output: '' });
-    }
+  // Every flavour's rules against its committed test file run in .ci/run (scripts/ci/promtool.sh: promtool test
+  // rules test/monitoring/promtool/*.yaml on the rules extracted from dist/), so here only the check that those
+  // tests can fail: one flavour passes as generated and fails once a threshold changes.
+  (promtool ? it : it.skip)('promtool passes the generated tests and fails them when a threshold changes (promtool installed)', () => {
+    const office = flavours.find((x) => x.representative === 'office')!;
+    const good = runPromtool(ruleFile(groupsOf(office.modules)), promtoolTestFile(office.representative, office.modules, repoPlatform()));
+    expect({ ok: good.ok, output: good.ok ? '' : good.output }).toEqual({ ok: true, output: '' });
     // Mutation: the node alert waits 50 minutes instead of 5, so its firing case must now fail.
     const f = flavours.find((x) => x.representative === 'office')!;
     const mutated = (yaml.load(ruleFile(groupsOf(f.modules))) as { groups: { rules: { alert?: string; for?: string }[] }[] });
