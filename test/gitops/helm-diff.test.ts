@@ -60,7 +60,8 @@ describe('npm run diff on a chart bump (real helm, throwaway repository)', () =>
 
   it('summarises the rendered objects and shows their line diff', () => {
     const r = result.helm?.releases[0];
-    expect(r?.objects?.changed.map((o) => o.kind)).toEqual(expect.arrayContaining(['ConfigMap', 'Deployment', 'Service']));
+    // The site collector is a StatefulSet (persistent sending queue, ADR 0023).
+    expect(r?.objects?.changed.map((o) => o.kind)).toEqual(expect.arrayContaining(['ConfigMap', 'StatefulSet', 'Service']));
     expect(r?.objects?.added).toEqual([]);
     expect(r?.diff).toContain(`-    helm.sh/chart: opentelemetry-collector-${OLD}\n+    helm.sh/chart: opentelemetry-collector-${NEW}`);
     expect(result.report).toContain(`== Helm-rendered manifests (helm template of the vendored charts): 1 release changed at 1 site`);
