@@ -18,6 +18,7 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { loadOnnxModels } from '@edge-ai/inference-contract';
 import { InferenceServer } from '../server/src/server';
 import { sessionOptions } from '../server/src/models';
+import { configFromEnv } from '../server/src/config';
 
 const ROOT = join(__dirname, '..');
 const MODELS = join(ROOT, 'models', 'onnx');
@@ -124,7 +125,7 @@ export function updateDocs(section: string, file = join(ROOT, 'docs', 'benchmark
 
 async function serve(): Promise<void> {
   const server = await InferenceServer.start({
-    config: { port: 0, host: '127.0.0.1', modelRepository: MODELS, maxRequestBytes: 1 << 20, requestTimeoutMs: 30_000, shutdownTimeoutMs: 5_000, intraOpNumThreads: 1, logLevel: 'warn' },
+    config: { port: 0, host: '127.0.0.1', modelRepository: MODELS, maxRequestBytes: 1 << 20, requestTimeoutMs: 30_000, shutdownTimeoutMs: 5_000, intraOpNumThreads: 1, logLevel: 'warn', trafficSplit: {}, batching: configFromEnv({}).batching },
   });
   process.send?.({ port: server.port });
   process.once('disconnect', () => void server.shutdown().then(() => process.exit(0)));

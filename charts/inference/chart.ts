@@ -3,8 +3,9 @@
  *
  * Renders into namespace `inference` (and two NetworkPolicies into `argo-rollouts`):
  * - one immutable ConfigMap `model-<name>-<content hash>` per model version with model.onnx, model.json and
- *   the eval set (ADR 0006), mounted read-only at /models/<name>: new weights, a new eval set or a new
- *   threshold change the name, hence the pod template, and roll out through the same gate as a new image;
+ *   the eval set (ADR 0006); the versions of one model are projected into one read-only volume at
+ *   /models/<name>/<version>/ (the server's repository layout; ADR 0022): new weights, a new eval set or a
+ *   new threshold change the name, hence the pod template, and roll out through the same gate as a new image;
  * - the server as a Rollout `inference-server` (canary or blueGreen from the inventory) gated by the
  *   AnalysisTemplate `inference-slo` on the site Prometheus;
  * - Services (`inference-server` for clients, `inference-server-preview` in blueGreen, headless
@@ -48,7 +49,7 @@ import {
 } from '../../lib/constructs/telemetry';
 import { hardenedPodSpec } from '../../lib/constructs/workload';
 
-/** Pod template annotation holding one model's version and model.onnx digest, e.g. `1.0.0@sha256:…`. */
+/** Pod template annotation holding a model's versions and model.onnx digests, e.g. `1.0.0@sha256:…,1.1.0@sha256:…`. */
 export const MODEL_ANNOTATION_PREFIX = 'models.edge-ai.io/';
 /**
  * On every model ConfigMap: Argo CD deletes the previous version only in the final, implicit wave of a sync,
@@ -98,12 +99,12 @@ export class InferenceChart extends Chart {
   }
 
   private modelConfigMap({ model, files, configMapName }: ModelBundle): void {
-    new k8s.KubeConfigMap(this, `configmap-${model.name}`, {
+    new k8s.KubeConfigMap(this, `configmap-${model.name}-${model.version}`, {
       metadata: {
         name: configMapName,
         namespace: INFERENCE_NAMESPACE,
         // The name label stays stable across versions (selectors, dashboards); the object name does not.
-        labels: { ...selectorLabels(modelVolumeName(model)), 'edge-ai.io/model': model.name },
+        labels: { ...selectorLabels(modelVolumeName(model)), 'edge-ai.io/model': model.name, 'edge-ai.io/model-version': model.version },
         annotations: { [`${MODEL_ANNOTATION_PREFIX}${model.name}`]: `${model.version}@sha256:${model.sha256}`, ...PRUNE_LAST },
       },
       // Content and name change together, so the object is never updated; immutable also spares the kubelet
@@ -117,7 +118,11 @@ export class InferenceChart extends Chart {
   private rollout(props: InferenceChartProps, rt: RuntimeDescriptor, bundles: readonly ModelBundle[]): void {
     const selector = podSelector();
     // For people and tools reading a pod: which model version, which exact bytes.
-    const annotations = Object.fromEntries(bundles.map(({ model: m }) => [`${MODEL_ANNOTATION_PREFIX}${m.name}`, `${m.version}@sha256:${m.sha256}`]));
+    const byModel = new Map<string, ModelBundle[]>();
+    for (const b of bundles) byModel.set(b.model.name, [...(byModel.get(b.model.name) ?? []), b]);
+    const annotations = Object.fromEntries(
+      [...byModel].map(([name, versions]) => [`${MODEL_ANNOTATION_PREFIX}${name}`, versions.map(({ model: m }) => `${m.version}@sha256:${m.sha256}`).join(',')]),
+    );
 
     const podSpec = hardenedPodSpec({
       containers: [rt.container],
@@ -128,9 +133,13 @@ export class InferenceChart extends Chart {
       terminationGracePeriodSeconds: 35,
       volumes: [
         { name: TMP_VOLUME, emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
-        ...bundles.map(({ model: m, configMapName }) => ({
-          name: modelVolumeName(m),
-          configMap: { name: configMapName, defaultMode: 0o444, items: rt.modelItems ? [...rt.modelItems(m)] : undefined },
+        // One volume per model: each version's ConfigMap projected into its own sub-folder (rt.modelItems).
+        ...[...byModel].map(([, versions]) => ({
+          name: modelVolumeName(versions[0].model),
+          projected: {
+            defaultMode: 0o444,
+            sources: versions.map(({ model: m, files, configMapName }) => ({ configMap: { name: configMapName, items: [...rt.modelItems(m, files)] } })),
+          },
         })),
       ],
     });

@@ -28,7 +28,7 @@ export function imageName(ref: ImageRef): string {
 export const IMAGES = {
   /** The project's own inference server (server/), built multi-arch by .github/workflows/inference-server-image.yaml. */
   // renovate: datasource=docker depName=ghcr.io/edge-ai-gitops/inference-server
-  inferenceServer: { repository: 'ghcr.io/edge-ai-gitops/inference-server', tag: '0.1.0', architectures: ['amd64', 'arm64'] },
+  inferenceServer: { repository: 'ghcr.io/edge-ai-gitops/inference-server', tag: '0.2.0', architectures: ['amd64', 'arm64'] },
   /**
    * Ollama server and CLI (the bootstrap Job runs the same image). Multi-arch index (scripts/build_docker.sh builds
    * linux/amd64,linux/arm64). 0.34.2 per docs/decisions/0007-ollama-hardening.md: the newest tag with dated Docker

@@ -19,7 +19,7 @@ const promtool = spawnSync('promtool', ['--version']).status === 0;
 
 function groupsOf(modules: readonly RuleModule[]): { name: string; rules: Record<string, unknown>[] }[] {
   // Same shape as the PrometheusRule spec (lib/constructs/telemetry.ts prometheusRule), without Kubernetes around it.
-  const { runbookUrl } = jest.requireActual<typeof import('../../lib/constructs/telemetry')>('../../lib/telemetry');
+  const { runbookUrl } = jest.requireActual<typeof import('../../lib/constructs/telemetry')>('../../lib/constructs/telemetry');
   return modules.flatMap((m) =>
     m.groups.map((g) => ({
       name: g.name,

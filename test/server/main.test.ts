@@ -96,7 +96,7 @@ describe('server/src/main.ts', () => {
     });
     const listening = await child.waitFor('listening');
     const url = `http://127.0.0.1:${String(listening.port)}`;
-    expect(child.lines.find((l) => l.msg === 'starting')).toMatchObject({ level: 'info', tracing: true, version: '0.1.0' });
+    expect(child.lines.find((l) => l.msg === 'starting')).toMatchObject({ level: 'info', tracing: true, version: '0.2.0' });
 
     // A caller's W3C trace context is continued by the server span.
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -149,7 +149,7 @@ describe('server/src/main.ts', () => {
     expect(await child.exited).toBe(1);
     const failure = child.lines.find((l) => l.msg === 'start-up failed');
     expect(failure).toMatchObject({ level: 'error' });
-    expect(String(failure?.error)).toMatch(/bearing-anomaly\/model\.json: minimumAccuracy = 1\.7: is not a number between 0 and 1/);
+    expect(String(failure?.error)).toMatch(/bearing-anomaly\/1\.0\.0\/model\.json: minimumAccuracy = 1\.7: is not a number between 0 and 1/);
   });
 
   it('starts without tracing when no OTEL_* variable asks for it', async () => {

@@ -37,6 +37,7 @@ const CASES: readonly Case[] = [
   { rule: 'bad-cron', file: 'plant-a.yaml', field: 'gitops.syncWindows[0].schedule', value: '"0 25 * * *"', says: ['5-field cron expression'] },
   { rule: 'unsupported-k3s', file: 'plant-a.yaml', field: 'k3sVersion', value: '"v1.20.4+k3s1"', says: ['Kubernetes 1.28 to 1.33'] },
   { rule: 'bad-pod-label', file: 'plant-a.yaml', field: 'layers.inference.clients[0].podLabels.bad key!', value: '"bad key!"', says: ['not a valid key', 'Kubernetes label key'] },
+  { rule: 'bad-traffic-weights', file: 'plant-a.yaml', field: 'layers.inference.traffic.bearing-anomaly', value: '{"1.0.0":90,"1.1.0":20}', says: ['weights summing to 100', 'e.g. { "1.0.0": 90, "1.1.0": 10 }'] },
   { rule: 'capacity', file: 'plant-a.yaml', field: 'nodes', value: '"1 node(s)"', says: ['site "plant-a" does not have the capacity', 'allocatable cpu 3500m / memory 924 MiB', 'add a node'] },
 ];
 
