@@ -22,7 +22,8 @@ import { configFromEnv } from '../server/src/config';
 
 const ROOT = join(__dirname, '..');
 const MODELS = join(ROOT, 'models', 'onnx');
-const REQUESTS = 2000;
+/** Measured requests per row; `--requests N` lowers it for a quick run (the table says which was used). */
+const REQUESTS = argValue('--requests') ?? 2000;
 const WARM_UP = 200;
 const CONCURRENCY = 8;
 const BATCH = 32;
@@ -36,6 +37,14 @@ interface Result {
   readonly rowsPerRequest: number;
   readonly seconds: number;
   readonly latenciesMs: number[];
+}
+
+function argValue(flag: string): number | undefined {
+  const i = process.argv.indexOf(flag);
+  if (i < 0) return undefined;
+  const n = Number(process.argv[i + 1]);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} needs a positive integer, got ${process.argv[i + 1]}`);
+  return n;
 }
 
 const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
@@ -124,8 +133,10 @@ export function updateDocs(section: string, file = join(ROOT, 'docs', 'benchmark
 }
 
 async function serve(): Promise<void> {
+  // Batching as the image runs it (contract defaults), or off with --no-batching (BATCH_MAX_SIZE=1).
+  const batching = configFromEnv(process.argv.includes('--no-batching') ? { BATCH_MAX_SIZE: '1' } : {}).batching;
   const server = await InferenceServer.start({
-    config: { port: 0, host: '127.0.0.1', modelRepository: MODELS, maxRequestBytes: 1 << 20, requestTimeoutMs: 30_000, shutdownTimeoutMs: 5_000, intraOpNumThreads: 1, logLevel: 'warn', trafficSplit: {}, batching: configFromEnv({}).batching },
+    config: { port: 0, host: '127.0.0.1', modelRepository: MODELS, maxRequestBytes: 1 << 20, requestTimeoutMs: 30_000, shutdownTimeoutMs: 5_000, intraOpNumThreads: 1, logLevel: 'warn', trafficSplit: {}, batching },
   });
   process.send?.({ port: server.port });
   process.once('disconnect', () => void server.shutdown().then(() => process.exit(0)));
@@ -143,9 +154,11 @@ async function main(): Promise<void> {
   results.push(await timed('raw session.run', REQUESTS, 1, BATCH, async () => void (await session.run(batchFeeds))));
   await session.release();
 
-  const child = fork(__filename, ['--serve'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const serveArgs = ['--serve', ...(process.argv.includes('--no-batching') ? ['--no-batching'] : [])];
+  const child = fork(__filename, serveArgs, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const [{ port }] = (await once(child, 'message')) as [{ port: number }];
-  const url = `http://127.0.0.1:${port}/v2/models/${model.name}/infer`;
+  // The versioned path: the figures are for exactly this model version, whatever the split.
+  const url = `http://127.0.0.1:${port}/v2/models/${model.name}/versions/${model.version}/infer`;
   const body = (rows: number) => JSON.stringify({ inputs: [{ name: 'sensor_features', datatype: 'FP32', shape: [rows, 8], data: Array.from({ length: rows }, () => ROW).flat() }] });
   const one = body(1);
   const batch = body(BATCH);

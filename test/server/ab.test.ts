@@ -45,6 +45,17 @@ describe('several versions of a model side by side', () => {
   });
 });
 
+describe('dynamic batching through the real session', () => {
+  it('answers concurrent requests exactly as it answers them one by one', async () => {
+    const url = `${server.url}/v2/models/${SAMPLE}/versions/${SAMPLE_VERSION}/infer`;
+    const inputs = Array.from({ length: 12 }, (_v, i) => [row.map((x, j) => x * (1 + ((i + j) % 5) * 0.3))]);
+    const one = async (rows: number[][]) => (await postJson(url, inferBody(rows))).json<{ outputs: unknown[] }>().outputs;
+    const sequential: unknown[] = [];
+    for (const rows of inputs) sequential.push(await one(rows));
+    expect(await Promise.all(inputs.map(one))).toEqual(sequential);
+  });
+});
+
 describe('traffic split', () => {
   it('routes unversioned requests exactly 90/10, one candidate request in every window of ten', async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
