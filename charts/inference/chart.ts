@@ -28,13 +28,14 @@ import {
   RolloutSpecStrategy,
   RolloutSpecStrategyCanaryStepsPauseDuration,
 } from '../../imports/rollouts-argoproj.io';
-import { ANALYSIS_TEMPLATE_NAME, ANALYSIS_TIMING, POD_TEMPLATE_HASH_ARG, POD_TEMPLATE_HASH_LABEL } from './analysis';
+import { AB_ANALYSIS_TEMPLATE_NAME, AB_ARGS, abComparisonAnalysis, ANALYSIS_TEMPLATE_NAME, ANALYSIS_TIMING, POD_TEMPLATE_HASH_ARG, POD_TEMPLATE_HASH_LABEL } from './analysis';
+import { compareVersions } from '@edge-ai/inference-contract';
 import { ARGO_ROLLOUTS_METRICS_PORT } from './argo-rollouts';
 import { InferenceModel } from '../../lib/model/inference-models';
 import { ARGO_ROLLOUTS_NAMESPACE, INFERENCE_NAMESPACE, METRICS_SERVICE_NAME, PREVIEW_SERVICE_NAME, WORKLOAD_NAME } from './names';
 import { rolloutPodSpec } from './rollout-pod';
 import { modelConfigMapName, ModelFiles, modelVolumeName, RuntimeDescriptor, runtimeDescriptor, RUNTIME_UID, TMP_VOLUME } from './runtime';
-import { InferenceLayerProps, RolloutStrategy } from './props';
+import { InferenceLayerProps, InferenceRuntime, RolloutStrategy } from './props';
 import { ClientSpec } from '../../lib/model/schema';
 import { chartLabels, selectorLabels } from '../../lib/constructs/labels';
 import {
@@ -95,6 +96,7 @@ export class InferenceChart extends Chart {
     if (props.monitoring) {
       this.serviceMonitor(rt);
       this.analysisTemplate(rt);
+      this.abAnalysisTemplate(props);
     }
   }
 
@@ -313,6 +315,35 @@ export class InferenceChart extends Chart {
     });
   }
 
+  /**
+   * A/B comparison of two versions served side by side (ADR 0022), only on a site that runs a split. Its
+   * arguments default to the site's pair, so `kubectl argo rollouts`-created AnalysisRuns or an Experiment
+   * need no values; the result is applied by changing the split in Git (promote: candidate 100, abort: 0).
+   */
+  private abAnalysisTemplate(props: InferenceChartProps): void {
+    const pair = abPair(props.traffic);
+    if (!pair || props.runtime !== InferenceRuntime.ONNX) return;
+    new AnalysisTemplate(this, 'ab-analysis-template', {
+      metadata: { name: AB_ANALYSIS_TEMPLATE_NAME, namespace: INFERENCE_NAMESPACE, labels: selectorLabels(AB_ANALYSIS_TEMPLATE_NAME) },
+      spec: {
+        args: [
+          { name: AB_ARGS.model, value: pair.model },
+          { name: AB_ARGS.baseline, value: pair.baseline },
+          { name: AB_ARGS.candidate, value: pair.candidate },
+        ],
+        metrics: abComparisonAnalysis(INFERENCE_NAMESPACE).map((m) => ({
+          name: m.name,
+          initialDelay: ANALYSIS_TIMING.initialDelay,
+          interval: ANALYSIS_TIMING.interval,
+          count: AnalysisTemplateSpecMetricsCount.fromNumber(ANALYSIS_TIMING.count),
+          failureLimit: AnalysisTemplateSpecMetricsFailureLimit.fromNumber(ANALYSIS_TIMING.failureLimit),
+          successCondition: m.successCondition,
+          provider: { prometheus: { address: PROMETHEUS_URL, query: m.query, timeout: 10 } },
+        })),
+      },
+    });
+  }
+
   private analysisTemplate(rt: RuntimeDescriptor): void {
     new AnalysisTemplate(this, 'analysis-template', {
       metadata: { name: ANALYSIS_TEMPLATE_NAME, namespace: INFERENCE_NAMESPACE, labels: selectorLabels(ANALYSIS_TEMPLATE_NAME) },
@@ -330,6 +361,20 @@ export class InferenceChart extends Chart {
       },
     });
   }
+}
+
+/**
+ * The first model whose split has two versions with traffic: baseline = the larger weight (the higher
+ * version on a tie is the candidate). Undefined when no model is under an A/B test.
+ */
+export function abPair(traffic: InferenceChartProps['traffic']): { model: string; baseline: string; candidate: string } | undefined {
+  for (const model of Object.keys(traffic).sort()) {
+    const live = Object.entries(traffic[model])
+      .filter(([, w]) => w > 0)
+      .sort(([va, wa], [vb, wb]) => wb - wa || compareVersions(va, vb));
+    if (live.length >= 2) return { model, baseline: live[0][0], candidate: live[1][0] };
+  }
+  return undefined;
 }
 
 function clientPeer(c: ClientSpec): k8s.NetworkPolicyPeer {
