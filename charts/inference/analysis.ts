@@ -132,3 +132,47 @@ export function tritonAnalysis(namespace: string, slo: SloSpec, modelCount: numb
     },
   ];
 }
+
+/** Name of the AnalysisTemplate comparing two versions of a model served side by side (ADR 0022). */
+export const AB_ANALYSIS_TEMPLATE_NAME = 'inference-ab';
+/** Its arguments; the chart gives each the value of the site's split (baseline = the larger weight). */
+export const AB_ARGS = { model: 'model', baseline: 'baseline-version', candidate: 'candidate-version' } as const;
+
+/**
+ * How much worse the candidate may be than the baseline before the comparison fails: accuracy on the shared
+ * eval set (absolute), p95 latency (ratio) and 5xx ratio (absolute, on top of the baseline's).
+ */
+export const AB_TOLERANCE = { accuracyDrop: 0.01, latencyRatio: 1.25, errorRatioIncrease: 0.005 } as const;
+
+/**
+ * Candidate vs baseline of one model, both served by the same pods (the server splits per request), so the
+ * series are told apart by the `version` label, not by the pod template hash. Accuracy is traffic-independent
+ * and fails on missing data (both versions must be scraped); latency and errors pass without traffic.
+ */
+export function abComparisonAnalysis(namespace: string): AnalysisMetricSpec[] {
+  const version = (arg: string): string => `namespace="${namespace}", model="{{args.${AB_ARGS.model}}}", version="{{args.${arg}}}"`;
+  const [cand, base] = [version(AB_ARGS.candidate), version(AB_ARGS.baseline)];
+  const w = ANALYSIS_TIMING.rateWindow;
+  const requests = INFERENCE_METRICS.requests.name;
+  const duration = INFERENCE_METRICS.duration.name;
+  const accuracy = INFERENCE_METRICS.accuracy.name;
+  const errorRatio = (sel: string): string => `((sum(rate(${requests}{${sel}, code=~"5.."}[${w}])) or vector(0)) / sum(rate(${requests}{${sel}}[${w}])))`;
+  const p95 = (sel: string): string => `histogram_quantile(0.95, sum by (le) (rate(${duration}_bucket{${sel}}[${w}])))`;
+  return [
+    {
+      name: 'accuracy-vs-baseline',
+      query: `min(${accuracy}{${cand}}) - max(${accuracy}{${base}})`,
+      successCondition: `len(result) > 0 && result[0] >= -${formatThreshold(AB_TOLERANCE.accuracyDrop)}`,
+    },
+    {
+      name: 'latency-p95-vs-baseline',
+      query: `${p95(cand)} / ${p95(base)}`,
+      successCondition: passIfNoTraffic(`<= ${formatThreshold(AB_TOLERANCE.latencyRatio)}`),
+    },
+    {
+      name: 'error-ratio-vs-baseline',
+      query: `${errorRatio(cand)} - ${errorRatio(base)}`,
+      successCondition: passIfNoTraffic(`<= ${formatThreshold(AB_TOLERANCE.errorRatioIncrease)}`),
+    },
+  ];
+}

@@ -3,8 +3,9 @@
  *
  * Renders into namespace `inference` (and two NetworkPolicies into `argo-rollouts`):
  * - one immutable ConfigMap `model-<name>-<content hash>` per model version with model.onnx, model.json and
- *   the eval set (ADR 0006), mounted read-only at /models/<name>: new weights, a new eval set or a new
- *   threshold change the name, hence the pod template, and roll out through the same gate as a new image;
+ *   the eval set (ADR 0006); the versions of one model are projected into one read-only volume at
+ *   /models/<name>/<version>/ (the server's repository layout; ADR 0022): new weights, a new eval set or a
+ *   new threshold change the name, hence the pod template, and roll out through the same gate as a new image;
  * - the server as a Rollout `inference-server` (canary or blueGreen from the inventory) gated by the
  *   AnalysisTemplate `inference-slo` on the site Prometheus;
  * - Services (`inference-server` for clients, `inference-server-preview` in blueGreen, headless
@@ -27,13 +28,14 @@ import {
   RolloutSpecStrategy,
   RolloutSpecStrategyCanaryStepsPauseDuration,
 } from '../../imports/rollouts-argoproj.io';
-import { ANALYSIS_TEMPLATE_NAME, ANALYSIS_TIMING, POD_TEMPLATE_HASH_ARG, POD_TEMPLATE_HASH_LABEL } from './analysis';
+import { AB_ANALYSIS_TEMPLATE_NAME, AB_ARGS, abComparisonAnalysis, ANALYSIS_TEMPLATE_NAME, ANALYSIS_TIMING, POD_TEMPLATE_HASH_ARG, POD_TEMPLATE_HASH_LABEL } from './analysis';
+import { compareVersions } from '@edge-ai/inference-contract';
 import { ARGO_ROLLOUTS_METRICS_PORT } from './argo-rollouts';
 import { InferenceModel } from '../../lib/model/inference-models';
 import { ARGO_ROLLOUTS_NAMESPACE, INFERENCE_NAMESPACE, METRICS_SERVICE_NAME, PREVIEW_SERVICE_NAME, WORKLOAD_NAME } from './names';
 import { rolloutPodSpec } from './rollout-pod';
 import { modelConfigMapName, ModelFiles, modelVolumeName, RuntimeDescriptor, runtimeDescriptor, RUNTIME_UID, TMP_VOLUME } from './runtime';
-import { InferenceLayerProps, RolloutStrategy } from './props';
+import { InferenceLayerProps, InferenceRuntime, RolloutStrategy } from './props';
 import { ClientSpec } from '../../lib/model/schema';
 import { chartLabels, selectorLabels } from '../../lib/constructs/labels';
 import {
@@ -48,7 +50,7 @@ import {
 } from '../../lib/constructs/telemetry';
 import { hardenedPodSpec } from '../../lib/constructs/workload';
 
-/** Pod template annotation holding one model's version and model.onnx digest, e.g. `1.0.0@sha256:…`. */
+/** Pod template annotation holding a model's versions and model.onnx digests, e.g. `1.0.0@sha256:…,1.1.0@sha256:…`. */
 export const MODEL_ANNOTATION_PREFIX = 'models.edge-ai.io/';
 /**
  * On every model ConfigMap: Argo CD deletes the previous version only in the final, implicit wave of a sync,
@@ -94,16 +96,17 @@ export class InferenceChart extends Chart {
     if (props.monitoring) {
       this.serviceMonitor(rt);
       this.analysisTemplate(rt);
+      this.abAnalysisTemplate(props);
     }
   }
 
   private modelConfigMap({ model, files, configMapName }: ModelBundle): void {
-    new k8s.KubeConfigMap(this, `configmap-${model.name}`, {
+    new k8s.KubeConfigMap(this, `configmap-${model.name}-${model.version}`, {
       metadata: {
         name: configMapName,
         namespace: INFERENCE_NAMESPACE,
         // The name label stays stable across versions (selectors, dashboards); the object name does not.
-        labels: { ...selectorLabels(modelVolumeName(model)), 'edge-ai.io/model': model.name },
+        labels: { ...selectorLabels(modelVolumeName(model)), 'edge-ai.io/model': model.name, 'edge-ai.io/model-version': model.version },
         annotations: { [`${MODEL_ANNOTATION_PREFIX}${model.name}`]: `${model.version}@sha256:${model.sha256}`, ...PRUNE_LAST },
       },
       // Content and name change together, so the object is never updated; immutable also spares the kubelet
@@ -117,7 +120,11 @@ export class InferenceChart extends Chart {
   private rollout(props: InferenceChartProps, rt: RuntimeDescriptor, bundles: readonly ModelBundle[]): void {
     const selector = podSelector();
     // For people and tools reading a pod: which model version, which exact bytes.
-    const annotations = Object.fromEntries(bundles.map(({ model: m }) => [`${MODEL_ANNOTATION_PREFIX}${m.name}`, `${m.version}@sha256:${m.sha256}`]));
+    const byModel = new Map<string, ModelBundle[]>();
+    for (const b of bundles) byModel.set(b.model.name, [...(byModel.get(b.model.name) ?? []), b]);
+    const annotations = Object.fromEntries(
+      [...byModel].map(([name, versions]) => [`${MODEL_ANNOTATION_PREFIX}${name}`, versions.map(({ model: m }) => `${m.version}@sha256:${m.sha256}`).join(',')]),
+    );
 
     const podSpec = hardenedPodSpec({
       containers: [rt.container],
@@ -128,9 +135,13 @@ export class InferenceChart extends Chart {
       terminationGracePeriodSeconds: 35,
       volumes: [
         { name: TMP_VOLUME, emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
-        ...bundles.map(({ model: m, configMapName }) => ({
-          name: modelVolumeName(m),
-          configMap: { name: configMapName, defaultMode: 0o444, items: rt.modelItems ? [...rt.modelItems(m)] : undefined },
+        // One volume per model: each version's ConfigMap projected into its own sub-folder (rt.modelItems).
+        ...[...byModel].map(([, versions]) => ({
+          name: modelVolumeName(versions[0].model),
+          projected: {
+            defaultMode: 0o444,
+            sources: versions.map(({ model: m, files, configMapName }) => ({ configMap: { name: configMapName, items: [...rt.modelItems(m, files)] } })),
+          },
         })),
       ],
     });
@@ -304,6 +315,35 @@ export class InferenceChart extends Chart {
     });
   }
 
+  /**
+   * A/B comparison of two versions served side by side (ADR 0022), only on a site that runs a split. Its
+   * arguments default to the site's pair, so `kubectl argo rollouts`-created AnalysisRuns or an Experiment
+   * need no values; the result is applied by changing the split in Git (promote: candidate 100, abort: 0).
+   */
+  private abAnalysisTemplate(props: InferenceChartProps): void {
+    const pair = abPair(props.traffic);
+    if (!pair || props.runtime !== InferenceRuntime.ONNX) return;
+    new AnalysisTemplate(this, 'ab-analysis-template', {
+      metadata: { name: AB_ANALYSIS_TEMPLATE_NAME, namespace: INFERENCE_NAMESPACE, labels: selectorLabels(AB_ANALYSIS_TEMPLATE_NAME) },
+      spec: {
+        args: [
+          { name: AB_ARGS.model, value: pair.model },
+          { name: AB_ARGS.baseline, value: pair.baseline },
+          { name: AB_ARGS.candidate, value: pair.candidate },
+        ],
+        metrics: abComparisonAnalysis(INFERENCE_NAMESPACE).map((m) => ({
+          name: m.name,
+          initialDelay: ANALYSIS_TIMING.initialDelay,
+          interval: ANALYSIS_TIMING.interval,
+          count: AnalysisTemplateSpecMetricsCount.fromNumber(ANALYSIS_TIMING.count),
+          failureLimit: AnalysisTemplateSpecMetricsFailureLimit.fromNumber(ANALYSIS_TIMING.failureLimit),
+          successCondition: m.successCondition,
+          provider: { prometheus: { address: PROMETHEUS_URL, query: m.query, timeout: 10 } },
+        })),
+      },
+    });
+  }
+
   private analysisTemplate(rt: RuntimeDescriptor): void {
     new AnalysisTemplate(this, 'analysis-template', {
       metadata: { name: ANALYSIS_TEMPLATE_NAME, namespace: INFERENCE_NAMESPACE, labels: selectorLabels(ANALYSIS_TEMPLATE_NAME) },
@@ -321,6 +361,20 @@ export class InferenceChart extends Chart {
       },
     });
   }
+}
+
+/**
+ * The first model whose split has two versions with traffic: baseline = the larger weight (the higher
+ * version on a tie is the candidate). Undefined when no model is under an A/B test.
+ */
+export function abPair(traffic: InferenceChartProps['traffic']): { model: string; baseline: string; candidate: string } | undefined {
+  for (const model of Object.keys(traffic).sort()) {
+    const live = Object.entries(traffic[model])
+      .filter(([, w]) => w > 0)
+      .sort(([va, wa], [vb, wb]) => wb - wa || compareVersions(va, vb));
+    if (live.length >= 2) return { model, baseline: live[0][0], candidate: live[1][0] };
+  }
+  return undefined;
 }
 
 function clientPeer(c: ClientSpec): k8s.NetworkPolicyPeer {

@@ -22,6 +22,16 @@ function inference(scope: DashboardScope, runtimes: readonly string[]): Dashboar
   if (runtimes.includes('triton')) latency.push({ expr: `max by (${by}) (${l.sel(RECORDED.mean)})`, legend: l.legend('{{model}} mean (Triton)') });
   d.withPanel(l.timeseries('Latency', 'p95 from the server histogram; Triton reports only a mean. Compare with layers.inference.slo.latencyP95Seconds.', 's', latency));
   if (runtimes.includes('onnx')) {
+    // Per model version (A/B tests, ADR 0022), from the raw histogram: exemplars live on its buckets, so a
+    // slow point links to the trace of a request that landed in that bucket.
+    const buckets = l.sel(`${INFERENCE_METRICS.duration.name}_bucket`, `namespace="${INFERENCE_NAMESPACE}"`);
+    d.withPanel(
+      l.timeseries('Latency by version (exemplars → traces)', 'p95 per model version from the server histogram over 5 minutes; the dots are exemplars: the trace id of a request in that bucket.', 's', [
+        { expr: `histogram_quantile(0.95, sum by (${by}, version, le) (rate(${buckets}[5m])))`, legend: l.legend('{{model}} {{version}} p95'), exemplar: true },
+      ]),
+    );
+  }
+  if (runtimes.includes('onnx')) {
     d.withPanel(
       l.timeseries('Model accuracy', 'Accuracy on the model\'s evaluation set, measured at load; the alert fires below the minimum of model.json.', 'percentunit', [
         { expr: `min by (${by}, version) (${l.sel(INFERENCE_METRICS.accuracy.name)})`, legend: l.legend('{{model}} {{version}}') },

@@ -41,8 +41,13 @@ export interface InferenceLayerProps {
   /** Site name (OpenTelemetry resource attribute). */
   readonly site: string;
   readonly runtime: InferenceRuntime;
-  /** Models to serve, in inventory order, each validated against the catalogue. */
+  /** Model versions to serve: per model in inventory order, the versions of its traffic split, oldest first. */
   readonly models: readonly InferenceModel[];
+  /**
+   * Per model: version → share of the unversioned requests in percent (sums to 100). Every model of
+   * `models` has an entry; without a split in the inventory its highest version takes 100.
+   */
+  readonly traffic: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** HPA floor: the number of pods at steady state. */
   readonly replicas: number;
   /** HPA ceiling (≥ replicas). */
@@ -88,45 +93,73 @@ function configMapBytes(model: InferenceModel, extraFiles: Readonly<Record<strin
   return model.base64.length + text.reduce((n, t) => n + Buffer.byteLength(t, 'utf8'), 0);
 }
 
-function resolveModels(ctx: SiteContext): InferenceModel[] {
+function resolveModels(ctx: SiteContext): { models: InferenceModel[]; traffic: Record<string, Record<string, number>> } {
   const { site, file, catalog } = ctx;
-  const byName = new Map(catalog.onnxModels.map((m) => [m.name, m]));
+  const byName = new Map<string, InferenceModel[]>();
+  for (const m of catalog.onnxModels) byName.set(m.name, [...(byName.get(m.name) ?? []), m]);
+  const split = site.layers.inference.traffic;
+  for (const name of Object.keys(split)) {
+    if (!site.layers.inference.models.includes(name)) {
+      throw new InputError(file, `layers.inference.traffic.${name}`, name, 'is not a model this site serves (layers.inference.models)', `add "${name}" to layers.inference.models or remove its traffic split`);
+    }
+  }
+  const traffic: Record<string, Record<string, number>> = {};
   const available = [...byName.keys()].sort().join(', ') || '(none: models/onnx/ is empty)';
   const seen = new Set<string>();
-  return site.layers.inference.models.map((name, i) => {
+  const models = site.layers.inference.models.flatMap((name, i) => {
     const field = `layers.inference.models[${i}]`;
-    const model = byName.get(name);
-    if (!model) {
+    const versions = byName.get(name);
+    if (!versions) {
       throw new InputError(file, field, name, `is not a model of models/onnx/ (available: ${available})`, 'use one of the available names, or add the model folder models/onnx/<name>/ with model.onnx, model.json and its eval set');
     }
     if (seen.has(name)) {
       throw new InputError(file, field, name, 'is listed twice', 'list every model once');
     }
     seen.add(name);
-    if (name.length > MAX_MODEL_NAME_LENGTH) {
-      throw new InputError(file, field, name, `is ${name.length} characters long; the pod volume "model-${name}" may have at most 63`, `rename the model to at most ${MAX_MODEL_NAME_LENGTH} characters`);
+    // A version of a split must exist in the catalogue; without a split the highest version serves alone.
+    const weights = split[name] ?? { [versions[versions.length - 1].version]: 100 };
+    for (const version of Object.keys(weights)) {
+      if (!versions.some((v) => v.version === version)) {
+        throw new InputError(
+          file,
+          `layers.inference.traffic.${name}.${version}`,
+          version,
+          `is not a version of model "${name}" (available: ${versions.map((v) => v.version).join(', ')})`,
+          `use one of the available versions, or add models/onnx/${name}/${version}/`,
+        );
+      }
     }
-    if (model.sizeBytes > CONFIGMAP_MODEL_LIMIT_BYTES) {
-      throw new InputError(
-        file,
-        field,
-        name,
-        `has a model.onnx of ${formatKiB(model.sizeBytes)}, above the ${CONFIGMAP_MODEL_LIMIT_BYTES / 1024} KiB limit for ConfigMap delivery (${MODEL_DELIVERY_ADR})`,
-        `deliver it as an OCI model image as ${MODEL_DELIVERY_ADR} describes, or shrink the model (quantize, prune) below ${CONFIGMAP_MODEL_LIMIT_BYTES / 1024} KiB`,
-      );
-    }
-    const total = configMapBytes(model);
-    if (total > CONFIGMAP_TOTAL_LIMIT_BYTES) {
-      throw new InputError(
-        file,
-        field,
-        name,
-        `needs a ConfigMap of ${formatKiB(total)} (model.onnx as base64 + model.json + ${model.evalSet}), above the 1 MiB Kubernetes limit (${MODEL_DELIVERY_ADR})`,
-        `shrink the eval set ${model.evalSet} or deliver the model as an OCI model image (${MODEL_DELIVERY_ADR})`,
-      );
-    }
-    return model;
+    traffic[name] = weights;
+    return versions.filter((v) => weights[v.version] !== undefined).map((model) => checkDelivery(file, field, name, model));
   });
+  return { models, traffic };
+}
+
+/** A model version must fit the ConfigMap it is delivered in. */
+function checkDelivery(file: string, field: string, name: string, model: InferenceModel): InferenceModel {
+  if (name.length > MAX_MODEL_NAME_LENGTH) {
+    throw new InputError(file, field, name, `is ${name.length} characters long; the pod volume "model-${name}" may have at most 63`, `rename the model to at most ${MAX_MODEL_NAME_LENGTH} characters`);
+  }
+  if (model.sizeBytes > CONFIGMAP_MODEL_LIMIT_BYTES) {
+    throw new InputError(
+      file,
+      field,
+      name,
+      `has a model.onnx of ${formatKiB(model.sizeBytes)}, above the ${CONFIGMAP_MODEL_LIMIT_BYTES / 1024} KiB limit for ConfigMap delivery (${MODEL_DELIVERY_ADR})`,
+      `deliver it as an OCI model image as ${MODEL_DELIVERY_ADR} describes, or shrink the model (quantize, prune) below ${CONFIGMAP_MODEL_LIMIT_BYTES / 1024} KiB`,
+    );
+  }
+  const total = configMapBytes(model);
+  if (total > CONFIGMAP_TOTAL_LIMIT_BYTES) {
+    throw new InputError(
+      file,
+      field,
+      name,
+      `needs a ConfigMap of ${formatKiB(total)} (model.onnx as base64 + model.json + ${model.evalSet}), above the 1 MiB Kubernetes limit (${MODEL_DELIVERY_ADR})`,
+      `shrink the eval set ${model.evalSet} or deliver the model as an OCI model image (${MODEL_DELIVERY_ADR})`,
+    );
+  }
+  return model;
 }
 
 /** Resolves and validates the inference props of a site. Throws InputError on the first problem. */
@@ -152,13 +185,19 @@ export function resolveInferenceProps(ctx: SiteContext, monitoring: boolean): In
     );
   }
   if (runtime === InferenceRuntime.ONNX) latencyBucket(spec.slo.latencyP95Seconds, file);
+  if (runtime === InferenceRuntime.TRITON) {
+    const split = Object.entries(spec.traffic).find(([, weights]) => Object.keys(weights).length > 1);
+    if (split) {
+      throw new InputError(file, `layers.inference.traffic.${split[0]}`, split[1], 'splits traffic between versions, which only the project server (runtime onnx) does', 'use runtime: onnx for A/B tests, or keep one version per model with triton');
+    }
+  }
   if (spec.maxReplicas < spec.replicas) {
     throw new InputError(file, 'layers.inference.maxReplicas', spec.maxReplicas, `is below replicas (${spec.replicas}), the HPA floor`, `set maxReplicas to at least ${spec.replicas}`);
   }
   return {
     site: site.name,
     runtime,
-    models: resolveModels(ctx),
+    ...resolveModels(ctx),
     replicas: spec.replicas,
     maxReplicas: spec.maxReplicas,
     targetCpuUtilizationPercent: spec.targetCpuUtilizationPercent,

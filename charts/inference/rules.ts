@@ -248,17 +248,26 @@ export function inferenceRules(props: InferenceRuleProps): RuleModule {
         },
       ],
     });
-    for (const m of models) {
-      alerts.push({
-        alert: 'ModelAccuracyBelowMinimum',
-        expr: `min by (model, version) (${ACCURACY}{model="${m.name}"}) < ${num(m.minimumAccuracy)}`,
-        for: THRESHOLDS.accuracyFor,
-        severity: 'critical',
-        labels: { ...LAYER },
-        summary: 'Model {{ $labels.model }} {{ $labels.version }} scores below its declared minimum accuracy',
-        description: `Model {{ $labels.model }} version {{ $labels.version }} scored below ${num(m.minimumAccuracy)} (minimumAccuracy in models/onnx/${m.name}/model.json) on its evaluation set at load time; its predictions cannot be trusted.`,
-        runbook: 'model-accuracy-below-minimum',
-      });
+    // One rule per model while its versions share a minimumAccuracy (the usual case, also for an A/B pair);
+    // one per version when they differ, each with its own threshold.
+    const byModel = new Map<string, ModelFacts[]>();
+    for (const m of models) byModel.set(m.name, [...(byModel.get(m.name) ?? []), m]);
+    for (const [name, versions] of byModel) {
+      const shared = versions.every((v) => v.minimumAccuracy === versions[0].minimumAccuracy);
+      for (const m of shared ? [versions[0]] : versions) {
+        const selector = shared ? `model="${name}"` : `model="${name}", version="${m.version}"`;
+        const where = shared && versions.length > 1 ? `models/onnx/${name}/<version>/model.json` : `models/onnx/${name}/${m.version}/model.json`;
+        alerts.push({
+          alert: 'ModelAccuracyBelowMinimum',
+          expr: `min by (model, version) (${ACCURACY}{${selector}}) < ${num(m.minimumAccuracy)}`,
+          for: THRESHOLDS.accuracyFor,
+          severity: 'critical',
+          labels: { ...LAYER },
+          summary: 'Model {{ $labels.model }} {{ $labels.version }} scores below its declared minimum accuracy',
+          description: `Model {{ $labels.model }} version {{ $labels.version }} scored below ${num(m.minimumAccuracy)} (minimumAccuracy in ${where}) on its evaluation set at load time; its predictions cannot be trusted.`,
+          runbook: 'model-accuracy-below-minimum',
+        });
+      }
     }
     const accuracy = (value: number): SeriesInput => ({ series: `${ACCURACY}{${MODEL_LABELS(first.name, first.version)}}`, values: `${num(value)}x20` });
     tests.push({

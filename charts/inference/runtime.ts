@@ -41,8 +41,8 @@ export interface RuntimeDescriptor {
   readonly metricsPath: string;
   /** Files of a model's ConfigMap. */
   readonly modelFiles: (model: InferenceModel) => ModelFiles;
-  /** ConfigMap key → path inside `/models/<model>/` (undefined: every key under its own name). */
-  readonly modelItems?: (model: InferenceModel) => readonly k8s.KeyToPath[];
+  /** ConfigMap key → path inside the model's volume, mounted at `/models/<model>/`. */
+  readonly modelItems: (model: InferenceModel, files: ModelFiles) => readonly k8s.KeyToPath[];
   readonly analysis: readonly AnalysisMetricSpec[];
   /** Pods send traces to the site collector. */
   readonly tracing: boolean;
@@ -73,10 +73,26 @@ export function modelConfigMapName(model: Pick<InferenceModel, 'name'>, files: M
 }
 
 function modelMounts(models: readonly InferenceModel[]): k8s.VolumeMount[] {
-  return [
-    { name: TMP_VOLUME, mountPath: '/tmp' },
-    ...models.map((m) => ({ name: modelVolumeName(m), mountPath: `${MODEL_REPOSITORY}/${m.name}`, readOnly: true })),
-  ];
+  const names = [...new Set(models.map((m) => m.name))];
+  return [{ name: TMP_VOLUME, mountPath: '/tmp' }, ...names.map((name) => ({ name: modelVolumeName({ name }), mountPath: `${MODEL_REPOSITORY}/${name}`, readOnly: true }))];
+}
+
+/** The server's repository layout: every file of a version under `<version>/` (ADR 0022). */
+function versionedItems(model: InferenceModel, files: ModelFiles): k8s.KeyToPath[] {
+  return [...Object.keys(files.binary), ...Object.keys(files.text)].sort().map((key) => ({ key, path: `${model.version}/${key}` }));
+}
+
+/**
+ * MODEL_TRAFFIC_SPLIT for the server: per model, version → percent (server/src/routing.ts), keys sorted so
+ * the rendered value does not depend on inventory key order.
+ */
+export function trafficSplitEnv(traffic: InferenceLayerProps['traffic']): string {
+  const sorted = Object.fromEntries(
+    Object.keys(traffic)
+      .sort()
+      .map((name) => [name, Object.fromEntries(Object.keys(traffic[name]).sort().map((v) => [v, traffic[name][v]]))]),
+  );
+  return JSON.stringify(sorted);
 }
 
 function baseFiles(model: InferenceModel): ModelFiles {
@@ -85,7 +101,7 @@ function baseFiles(model: InferenceModel): ModelFiles {
 
 function onnxServer(props: InferenceLayerProps): RuntimeDescriptor {
   const port = 'http';
-  const env: Record<string, string> = { PORT: String(SERVER_PORT), MODEL_REPOSITORY };
+  const env: Record<string, string> = { PORT: String(SERVER_PORT), MODEL_REPOSITORY, MODEL_TRAFFIC_SPLIT: trafficSplitEnv(props.traffic) };
   if (props.monitoring) {
     // Standard OTEL_* variables (server/src/tracing.ts starts the SDK only when they are set).
     Object.assign(env, {
@@ -117,6 +133,7 @@ function onnxServer(props: InferenceLayerProps): RuntimeDescriptor {
     metricsPort: port,
     metricsPath: METRICS_PATH,
     modelFiles: baseFiles,
+    modelItems: versionedItems,
     analysis: onnxServerAnalysis(INFERENCE_NAMESPACE, props.slo),
     tracing: props.monitoring,
   };

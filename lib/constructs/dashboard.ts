@@ -79,10 +79,14 @@ export class Layout {
     return row;
   }
 
-  timeseries(title: string, description: string, unit: string, targets: readonly { expr: string; legend: string }[]): TimeseriesPanelBuilder {
+  /** `exemplar`: Grafana also queries the exemplars of the series (trace ids on the histogram buckets). */
+  timeseries(title: string, description: string, unit: string, targets: readonly { expr: string; legend: string; exemplar?: boolean }[]): TimeseriesPanelBuilder {
     const { id, gridPos } = this.place(12, 8);
     const panel = new TimeseriesPanelBuilder().id(id).gridPos(gridPos).title(title).description(description).unit(unit).datasource(this.datasource);
-    targets.forEach((t, i) => panel.withTarget(new DataqueryBuilder().refId(String.fromCharCode(65 + i)).expr(t.expr).legendFormat(t.legend)));
+    targets.forEach((t, i) => {
+      const query = new DataqueryBuilder().refId(String.fromCharCode(65 + i)).expr(t.expr).legendFormat(t.legend);
+      panel.withTarget(t.exemplar ? query.exemplar(true) : query);
+    });
     return panel;
   }
 

@@ -178,6 +178,18 @@ const client = z
   .strict();
 export type ClientSpec = z.infer<typeof client>;
 
+/** Semantic Versioning 2.0.0, as model.json `version` (packages/inference-contract/src/model-folder.ts). */
+const MODEL_VERSION = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+
+/** version → weight in percent; the weights of one model sum to 100 (docs/decisions/0022-model-ab-testing.md). */
+const trafficSplit = z
+  .record(z.string().regex(MODEL_VERSION, 'must be a model version (semantic version such as 1.1.0, as in models/onnx/<model>/<version>/)'), z.number().int().min(0).max(100))
+  .refine((split) => Object.keys(split).length > 0, 'must name at least one version, e.g. { "1.0.0": 90, "1.1.0": 10 }')
+  .refine(
+    (split) => Object.keys(split).length === 0 || Object.values(split).reduce((a, b) => a + b, 0) === 100,
+    'must have weights summing to 100 (percent of the requests each version receives), e.g. { "1.0.0": 90, "1.1.0": 10 }',
+  );
+
 const inference = z
   .object({
     enabled: z.boolean().default(true),
@@ -208,6 +220,14 @@ const inference = z
     resources: resources.default({ cpuMillicores: 250, memoryMiB: 256 }),
     clients: z.array(client).default([]).describe('Pods allowed to call the inference API (besides Prometheus).'),
     slo: slo.default({ availabilityTarget: 0.995, latencyP95Seconds: 0.05, latencyTarget: 0.99 }),
+    traffic: z
+      .record(dnsLabel, trafficSplit)
+      .default({})
+      .describe(
+        'A/B traffic split per model: version → percentage of the requests to /v2/models/<model>/infer, summing to 100. ' +
+          'The server routes exactly (smooth weighted round robin); weight 0 serves the version only to /versions/<v>/ and the x-model-version header. ' +
+          '@default {} (each model: its highest version takes all traffic)',
+      ),
   })
   .strict();
 

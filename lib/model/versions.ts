@@ -31,7 +31,7 @@ export function imageName(ref: ImageRef): string {
  */
 export const OWN_IMAGES = {
   /** The inference server (server/), built multi-arch by .github/workflows/inference-server-image.yaml. */
-  inferenceServer: { name: 'inference-server', tag: '0.1.0', architectures: ['amd64', 'arm64'] },
+  inferenceServer: { name: 'inference-server', tag: '0.2.0', architectures: ['amd64', 'arm64'] },
 } as const satisfies Record<string, Omit<ImageRef, 'repository'> & { readonly name: string }>;
 
 export const IMAGES = {

@@ -28,6 +28,7 @@ prometheus --version 2>&1 | head -1
 # The server exactly as its workspace builds it (server/package.json "build").
 npm run --silent build --workspace server
 mkdir -p .build
+# Dependencies bundled too: the workspace package @edge-ai/inference-contract is TypeScript source.
 npx --no-install esbuild scripts/ci/live-prometheus.ts --bundle --platform=node --target=node20 --format=cjs \
   $(node scripts/ci/esbuild-externals.cjs) --log-level=warning --outfile=.build/live-prometheus.js
 node .build/live-prometheus.js --server .build/inference-server/main.js "$@"

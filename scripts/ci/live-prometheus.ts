@@ -7,12 +7,16 @@
  *   2. every SLI recording rule of the inference groups produces a sample;
  *   3. every rule group evaluates without error (health "ok", no lastError);
  *   4. the alerts that must be silent on a healthy server (server down, accuracy below minimum) evaluate
- *      to nothing.
+ *      to nothing;
+ *   5. the A/B comparison (AnalysisTemplate inference-ab of the site that runs a split, ADR 0022) against
+ *      the server serving both versions with that site's MODEL_TRAFFIC_SPLIT: every query returns a value,
+ *      and the verdict is the one the versions' accuracies on the shared eval set call for (the sample's
+ *      candidate 1.1.0 is 2.75 points below 1.0.0, so the comparison must fail: abort, not promote).
  * Loopback only, bounded in time (--timeout-seconds, default 180), children stopped by their PIDs on exit.
  *
  *   node .build/live-prometheus.js --server .build/inference-server/main.js [--dist dist] [--keep]
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as yaml from 'js-yaml';
@@ -22,6 +26,7 @@ import { extractRuleFiles } from '../../tools/monitoring/artifacts';
 import { parsePromql } from '../../tools/monitoring/promql';
 import { INFERENCE_NAMESPACE } from '../../charts/inference/names';
 import { api, freePort, LOOPBACK, Processes, query, sleep, waitFor } from './live-support';
+import { AB_ANALYSIS_TEMPLATE_NAME, AB_ARGS, AB_TOLERANCE } from '../../charts/inference/analysis';
 
 interface Options {
   readonly server: string;
@@ -82,7 +87,11 @@ async function main(): Promise<void> {
     for (const g of (yaml.load(content) as { groups: { rules: RuleJson[] }[] }).groups) rules.push(...g.rules);
   }
 
-  // The inference server with the sample model repository.
+  // The site running an A/B test: its split (Rollout env) and its comparison template, as dist/ renders them.
+  const ab = abSite(o.dist);
+  console.log(`A/B site ${ab.site}: MODEL_TRAFFIC_SPLIT=${ab.split}`);
+
+  // The inference server with the sample model repository, split as that site splits.
   const serverPort = await freePort();
   procs.start('inference-server', process.execPath, [resolve(o.server)], {
     ...process.env,
@@ -91,6 +100,7 @@ async function main(): Promise<void> {
     MODEL_REPOSITORY: resolve(o.models),
     LOG_LEVEL: 'warn',
     OTEL_SDK_DISABLED: 'true',
+    MODEL_TRAFFIC_SPLIT: ab.split,
   });
   const serverBase = `http://${LOOPBACK}:${serverPort}`;
   await waitFor('the inference server to be ready', deadline, async () => (await fetch(`${serverBase}/v2/health/ready`)).ok);
@@ -124,8 +134,9 @@ async function main(): Promise<void> {
   await waitFor('the first scrape of the inference server', deadline, async () => (await query(promBase, 'up{job="inference-server"} == 1')).length > 0);
 
   // Traffic: successful inferences, a bad request (400) and an unknown model (404 → model="_unknown").
-  const meta = JSON.parse(readFileSync(join(o.models, 'bearing-anomaly', 'model.json'), 'utf8')) as { name: string; inputs: { name: string }[] };
-  const evalSet = JSON.parse(readFileSync(join(o.models, 'bearing-anomaly', 'eval.json'), 'utf8')) as { features: number[][] };
+  const baseline = join(o.models, 'bearing-anomaly', ab.args[AB_ARGS.baseline]);
+  const meta = JSON.parse(readFileSync(join(baseline, 'model.json'), 'utf8')) as { name: string; inputs: { name: string }[] };
+  const evalSet = JSON.parse(readFileSync(join(baseline, 'eval.json'), 'utf8')) as { features: number[][] };
   const infer = (model: string, body: unknown): Promise<Response> =>
     fetch(`${serverBase}/v2/models/${model}/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const codes = new Map<number, number>();
@@ -195,11 +206,88 @@ async function main(): Promise<void> {
     if (result.length) failures.push(`${r.alert} would fire against the healthy server: ${JSON.stringify(result[0].metric)}`);
   }
 
+  // 5. The A/B comparison, evaluated on the live series of both versions.
+  const accuracyOf = async (version: string): Promise<number> =>
+    Number((await query(promBase, `model_accuracy_score{model="${ab.args[AB_ARGS.model]}", version="${version}"}`))[0]?.value[1]);
+  const expectedDelta = (await accuracyOf(ab.args[AB_ARGS.candidate])) - (await accuracyOf(ab.args[AB_ARGS.baseline]));
+  for (const m of ab.metrics) {
+    const expr = m.query.replace(/\{\{args\.([a-z-]+)\}\}/g, (_s, name: string) => ab.args[name] ?? `{{args.${name}}}`);
+    const values = (await query(promBase, expr)).map((x) => Number(x.value[1]));
+    const verdict = decide(m.successCondition, values);
+    console.log(`A/B ${m.name}: ${values.map((v) => v.toFixed(4)).join(', ') || 'no data'} → ${verdict ? 'pass' : 'fail'} (${m.successCondition})`);
+    if (values.length !== 1 || !Number.isFinite(values[0])) failures.push(`A/B ${m.name} returned ${JSON.stringify(values)} with traffic on both versions; expected one finite value`);
+    if (m.name === 'accuracy-vs-baseline') {
+      if (Math.abs(values[0] - expectedDelta) > 1e-9) failures.push(`A/B accuracy delta ${values[0]} differs from the served accuracies' difference ${expectedDelta}`);
+      const shouldPass = expectedDelta >= -AB_TOLERANCE.accuracyDrop;
+      if (verdict !== shouldPass) failures.push(`A/B accuracy verdict ${verdict} but the candidate is ${expectedDelta.toFixed(4)} vs baseline (tolerance ${AB_TOLERANCE.accuracyDrop})`);
+    }
+  }
+
   if (failures.length) {
     for (const f of failures) console.error(`FAIL: ${f}`);
     throw new Error(`${failures.length} live check(s) failed (logs in ${workDir})`);
   }
   console.log('live-prometheus: every inference series the rules use exists and every rule group evaluates cleanly');
+}
+
+/** The fields of rendered objects read here (a Rollout or an AnalysisTemplate). */
+interface RenderedDoc {
+  readonly kind?: string;
+  readonly metadata?: { readonly name?: string };
+  readonly spec: {
+    readonly template?: { readonly spec: { readonly containers: { readonly env?: { name: string; value: string }[] }[] } };
+    readonly args?: { name: string; value: string }[];
+    readonly metrics?: { name: string; successCondition: string; provider: { prometheus: { query: string } } }[];
+  };
+}
+
+interface AbSite {
+  readonly site: string;
+  readonly split: string;
+  readonly args: Record<string, string>;
+  readonly metrics: { name: string; successCondition: string; query: string }[];
+}
+
+/** The first site in dist/ with an inference-ab AnalysisTemplate, with its Rollout's MODEL_TRAFFIC_SPLIT. */
+function abSite(dist: string): AbSite {
+  for (const site of readdirSync(dist).sort()) {
+    let docs: RenderedDoc[];
+    try {
+      docs = yaml.loadAll(readFileSync(join(dist, site, 'inference.k8s.yaml'), 'utf8')) as RenderedDoc[];
+    } catch {
+      continue;
+    }
+    const template = docs.find((d) => d?.kind === 'AnalysisTemplate' && d.metadata?.name === AB_ANALYSIS_TEMPLATE_NAME);
+    const rollout = docs.find((d) => d?.kind === 'Rollout');
+    if (!template || !rollout) continue;
+    const env = rollout.spec.template?.spec.containers[0].env ?? [];
+    return {
+      site,
+      split: env.find((e) => e.name === 'MODEL_TRAFFIC_SPLIT')?.value ?? '',
+      args: Object.fromEntries((template.spec.args ?? []).map((a) => [a.name, a.value])),
+      metrics: (template.spec.metrics ?? []).map((m) => ({
+        name: m.name,
+        successCondition: m.successCondition,
+        query: m.provider.prometheus.query,
+      })),
+    };
+  }
+  throw new Error(`no site in ${dist}/ renders AnalysisTemplate ${AB_ANALYSIS_TEMPLATE_NAME}: a sample site must run an A/B split (layers.inference.traffic)`);
+}
+
+/**
+ * The verdict of a successCondition of the forms charts/inference/analysis.ts renders, and only those:
+ * `len(result) > 0 && result[0] >= X` and `len(result) == 0 || isNaN(result[0]) || result[0] <= X`.
+ * Anything else is an error here, so a new condition shape cannot be judged by a guess.
+ */
+function decide(condition: string, result: readonly number[]): boolean {
+  const required = /^len\(result\) > 0 && result\[0\] (>=|<=) (-?[0-9.]+)$/.exec(condition);
+  const lenient = /^len\(result\) == 0 \|\| isNaN\(result\[0\]\) \|\| result\[0\] (>=|<=) (-?[0-9.]+)$/.exec(condition);
+  const m = required ?? lenient;
+  if (!m) throw new Error(`live-prometheus cannot judge the successCondition ${JSON.stringify(condition)}: extend decide()`);
+  if (result.length === 0) return !required;
+  if (Number.isNaN(result[0])) return !required;
+  return m[1] === '>=' ? result[0] >= Number(m[2]) : result[0] <= Number(m[2]);
 }
 
 const timer = setTimeout(() => {

@@ -5,6 +5,8 @@
  */
 import { SERVER_ENV } from '@edge-ai/inference-contract';
 import { LOG_LEVELS, LogLevel } from './log';
+import { parseTrafficSplit, TrafficSplit } from './routing';
+import { BatchOptions } from './batcher';
 
 export interface ServerConfig {
   /** TCP port; 0 picks a free one (tests). */
@@ -21,6 +23,9 @@ export interface ServerConfig {
   /** onnxruntime intra-op threads per session. */
   readonly intraOpNumThreads: number;
   readonly logLevel: LogLevel;
+  /** Per model: version → percent of the unversioned infer requests (empty: highest version takes all). */
+  readonly trafficSplit: TrafficSplit;
+  readonly batching: BatchOptions;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -50,5 +55,11 @@ export function configFromEnv(env: Env = process.env): ServerConfig {
     // model's latency flat and leaves the cores to concurrent requests instead of thread hand-offs.
     intraOpNumThreads: integer(env, 'ORT_INTRA_OP_NUM_THREADS', 1, 64),
     logLevel: logLevel as LogLevel,
+    trafficSplit: parseTrafficSplit(env.MODEL_TRAFFIC_SPLIT ?? SERVER_ENV.MODEL_TRAFFIC_SPLIT),
+    batching: {
+      maxBatchSize: integer(env, 'BATCH_MAX_SIZE', 1, 4096),
+      maxWaitMs: integer(env, 'BATCH_MAX_WAIT_MS', 0, 1000),
+      maxQueue: integer(env, 'BATCH_MAX_QUEUE', 1, 100_000),
+    },
   };
 }

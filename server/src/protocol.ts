@@ -215,12 +215,12 @@ export function encodeInferResponse(model: OnnxModel, request: InferRequest, res
   };
 }
 
-/** GET /v2/models/{name}: model metadata as the protocol defines it. */
-export function modelMetadata(model: OnnxModel): Record<string, unknown> {
+/** GET /v2/models/{name}[/versions/{v}]: model metadata as the protocol defines it (`versions`: every version served). */
+export function modelMetadata(model: OnnxModel, versions: readonly string[] = [model.version]): Record<string, unknown> {
   const tensor = (t: TensorSpec) => ({ name: t.name, datatype: t.datatype, shape: [...t.shape] });
   return {
     name: model.name,
-    versions: [model.version],
+    versions: [...versions],
     platform: 'onnxruntime_onnx',
     inputs: model.inputs.map(tensor),
     outputs: model.outputs.map(tensor),

@@ -8,18 +8,24 @@
  *   GET  /v2/models/{name}[/versions/{v}]         model metadata
  *   GET  /v2/models/{name}[/versions/{v}]/ready   model readiness
  *   POST /v2/models/{name}[/versions/{v}]/infer   inference (JSON tensors)
- *   GET  /metrics                                 Prometheus text exposition
+ *   GET  /metrics                                 Prometheus text exposition, or OpenMetrics with exemplars
+ *
+ * Several versions of a model are served side by side (`/versions/{v}/` addresses one); an unversioned infer
+ * request goes to the version the x-model-version header names, else to the next one of the traffic split
+ * (server/src/routing.ts). Each version batches concurrent requests into one session.run (server/src/batcher.ts).
  */
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { context, isSpanContextValid, propagation, ROOT_CONTEXT, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, isSpanContextValid, propagation, ROOT_CONTEXT, Span, SpanKind, SpanStatusCode, trace, TraceFlags } from '@opentelemetry/api';
 import { ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE, ATTR_URL_PATH } from '@opentelemetry/semantic-conventions';
 import { ServerConfig } from './config';
-import { HEALTH_PATHS, METRICS_PATH } from '@edge-ai/inference-contract';
+import { compareVersions, HEALTH_PATHS, METRICS_PATH } from '@edge-ai/inference-contract';
+import { Batcher } from './batcher';
+import { TrafficSplit, VERSION_HEADER, WeightedRouter } from './routing';
 import { Instruments, UNKNOWN_MODEL } from './instruments';
 import { createLogger, Logger } from './log';
 import { LoadedModel, loadModelRepository } from './models';
-import { encodeInferResponse, HttpError, modelMetadata, parseInferRequest } from './protocol';
+import { encodeInferResponse, HttpError, InferRequest, modelMetadata, parseInferRequest } from './protocol';
 import { SERVICE_NAME } from './tracing';
 import { SERVER_VERSION } from './version';
 
@@ -42,17 +48,54 @@ export interface ShutdownResult {
 /** Per-request fields of the access log line. */
 interface RequestLog {
   model?: string;
+  version?: string;
   batch?: number;
   error?: string;
   trace_id?: string;
   span_id?: string;
 }
 
+/** A model with every version loaded, and how its unversioned requests are split. */
+interface ServedModel {
+  readonly versions: ReadonlyMap<string, LoadedModel>;
+  readonly batchers: ReadonlyMap<string, Batcher>;
+  readonly router: WeightedRouter;
+  /** The highest version: what unversioned metadata describes. */
+  readonly latest: LoadedModel;
+}
+
+/**
+ * Groups the loaded versions by model and checks the traffic split against them: a split naming a model or
+ * version that is not loaded stops the start (the chart and the repository disagree).
+ */
+function servedModels(models: readonly LoadedModel[], split: TrafficSplit, repository: string): Map<string, Omit<ServedModel, 'batchers'>> {
+  const byName = new Map<string, LoadedModel[]>();
+  for (const m of models) byName.set(m.spec.name, [...(byName.get(m.spec.name) ?? []), m]);
+  for (const [name, weights] of Object.entries(split)) {
+    const versions = byName.get(name);
+    if (!versions) throw new Error(`MODEL_TRAFFIC_SPLIT names model "${name}", which is not in ${repository} (models: ${[...byName.keys()].join(', ')}); remove it from the split or add the model`);
+    for (const v of Object.keys(weights)) {
+      if (!versions.some((m) => m.spec.version === v)) {
+        throw new Error(`MODEL_TRAFFIC_SPLIT names ${name} version ${v}, which is not in ${repository}/${name}/ (versions: ${versions.map((m) => m.spec.version).join(', ')}); add the version folder or fix the split`);
+      }
+    }
+  }
+  const served = new Map<string, Omit<ServedModel, 'batchers'>>();
+  for (const [name, versions] of byName) {
+    const sorted = [...versions].sort((a, b) => compareVersions(a.spec.version, b.spec.version));
+    const latest = sorted[sorted.length - 1];
+    served.set(name, { versions: new Map(sorted.map((m) => [m.spec.version, m])), router: new WeightedRouter(split[name] ?? { [latest.spec.version]: 100 }), latest });
+  }
+  return served;
+}
+
 const elapsedSeconds = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e9;
 
 export class InferenceServer {
   private readonly http: Server;
-  private readonly models: ReadonlyMap<string, LoadedModel>;
+  private readonly models: ReadonlyMap<string, ServedModel>;
+  /** Inference requests received whose body is not yet queued for a batch (the batcher waits for them). */
+  private arriving = 0;
   private readonly tracer = trace.getTracer(SERVICE_NAME, SERVER_VERSION);
   private draining = false;
   private active = 0;
@@ -65,7 +108,12 @@ export class InferenceServer {
     private readonly logger: Logger,
     readonly instruments: Instruments,
   ) {
-    this.models = new Map(models.map((m) => [m.spec.name, m]));
+    this.models = new Map(
+      [...servedModels(models, config.trafficSplit, config.modelRepository)].map(([name, m]) => [
+        name,
+        { ...m, batchers: new Map([...m.versions].map(([v, loaded]) => [v, new Batcher(loaded.session, config.batching, () => this.arriving)])) },
+      ]),
+    );
     this.http = createServer((req, res) => void this.track(req, res));
     // Slow or stalled clients must not pin a connection (and a request slot) forever.
     this.http.requestTimeout = config.requestTimeoutMs;
@@ -92,11 +140,13 @@ export class InferenceServer {
       if (m.ready) logger.info('model loaded', fields);
       else logger.error('model below its minimum accuracy: not serving it, readiness stays false', fields);
     }
-    const server = new InferenceServer(config, models, logger, instruments);
+    let server: InferenceServer;
     try {
+      server = new InferenceServer(config, models, logger, instruments);
+      for (const [name, m] of server.models) logger.info('traffic split', { model: name, weights: m.router.weights });
       await server.listen();
     } catch (e) {
-      await Promise.all(models.map((m) => m.session.release())); // e.g. EADDRINUSE: do not leak native sessions
+      await Promise.all(models.map((m) => m.session.release())); // e.g. a bad split, EADDRINUSE: do not leak native sessions
       throw e;
     }
     return server;
@@ -126,13 +176,13 @@ export class InferenceServer {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  /** Loaded models, in repository order. */
+  /** Loaded model versions, in repository order. */
   get loadedModels(): readonly LoadedModel[] {
-    return [...this.models.values()];
+    return [...this.models.values()].flatMap((m) => [...m.versions.values()]);
   }
 
   isReady(): boolean {
-    return !this.draining && [...this.models.values()].every((m) => m.ready);
+    return !this.draining && this.loadedModels.every((m) => m.ready);
   }
 
   /**
@@ -157,7 +207,7 @@ export class InferenceServer {
       }
       // A cut connection does not stop a running session.run(): wait for handlers before releasing sessions.
       if (this.active > 0) await new Promise<void>((resolve) => (this.idle = resolve));
-      await Promise.all([...this.models.values()].map((m) => m.session.release()));
+      await Promise.all(this.loadedModels.map((m) => m.session.release()));
       this.logger.info('stopped', { forced });
       return { forced };
     })();
@@ -225,7 +275,9 @@ export class InferenceServer {
     }
     if (path === METRICS_PATH) {
       only('GET');
-      this.send(res, 200, await this.instruments.registry.metrics(), { 'content-type': this.instruments.registry.contentType });
+      // Exemplars exist only in OpenMetrics: served when the scraper asks for it (Prometheus does by default).
+      const { text, contentType } = await this.instruments.exposition(req.headers.accept);
+      this.send(res, 200, text, { 'content-type': contentType });
       return;
     }
     const match = MODEL_ROUTE.exec(path);
@@ -246,23 +298,39 @@ export class InferenceServer {
       return;
     }
     only('GET');
-    const loaded = this.lookup(name, version);
-    if (action === 'ready') this.send(res, loaded.ready && !this.draining ? 200 : 503, { name, ready: loaded.ready && !this.draining });
-    else this.send(res, 200, modelMetadata(loaded.spec));
+    const served = this.served(name);
+    // Unversioned: ready when every version is (any of them may receive the split's requests).
+    const versions = version === undefined ? [...served.versions.values()] : [this.version(name, served, version)];
+    const ready = versions.every((m) => m.ready) && !this.draining;
+    if (action === 'ready') this.send(res, ready ? 200 : 503, { name, ...(version !== undefined ? { version } : {}), ready });
+    else this.send(res, 200, modelMetadata((version === undefined ? served.latest : versions[0]).spec, [...served.versions.keys()]));
   }
 
-  private lookup(name: string, version: string | undefined): LoadedModel {
-    const loaded = this.models.get(name);
-    if (!loaded) throw new HttpError(404, `model "${name}" is not served here; available models: ${[...this.models.keys()].join(', ')}`);
-    if (version !== undefined && version !== loaded.spec.version) {
-      throw new HttpError(404, `model "${name}" has no version "${version}"; this server serves version ${loaded.spec.version}`);
-    }
+  private served(name: string): ServedModel {
+    const served = this.models.get(name);
+    if (!served) throw new HttpError(404, `model "${name}" is not served here; available models: ${[...this.models.keys()].join(', ')}`);
+    return served;
+  }
+
+  private version(name: string, served: ServedModel, version: string): LoadedModel {
+    const loaded = served.versions.get(version);
+    if (!loaded) throw new HttpError(404, `model "${name}" has no version "${version}"; this server serves versions ${[...served.versions.keys()].join(', ')}`);
     return loaded;
   }
 
+  /** The version an infer request goes to: the path's, else the x-model-version header's, else the split's next. */
+  private choose(name: string, pathVersion: string | undefined, req: IncomingMessage): { loaded: LoadedModel; batcher: Batcher; routedBy: 'path' | 'header' | 'split' } {
+    const served = this.served(name);
+    const header = req.headers[VERSION_HEADER];
+    const headerVersion = typeof header === 'string' && header !== '' ? header : undefined;
+    const routedBy = pathVersion !== undefined ? 'path' : headerVersion !== undefined ? 'header' : 'split';
+    const version = pathVersion ?? headerVersion ?? served.router.next();
+    const loaded = this.version(name, served, version);
+    return { loaded, batcher: served.batchers.get(version) as Batcher, routedBy };
+  }
+
   private async infer(req: IncomingMessage, res: ServerResponse, name: string, version: string | undefined, path: string, log: RequestLog): Promise<void> {
-    const known = this.models.get(name);
-    const labels = known ? { model: name, version: known.spec.version } : { model: UNKNOWN_MODEL, version: '' };
+    let labels = { model: UNKNOWN_MODEL, version: '' };
     // Continue the caller's trace when it sent a W3C traceparent header.
     const parent = propagation.extract(ROOT_CONTEXT, req.headers);
     const span = this.tracer.startSpan(
@@ -274,11 +342,19 @@ export class InferenceServer {
     // The access log line is written outside the span's context: carry the ids explicitly.
     if (isSpanContextValid(spanContext)) Object.assign(log, { trace_id: spanContext.traceId, span_id: spanContext.spanId });
     this.instruments.inFlight.inc();
+    this.arriving++;
+    let arrived = false;
+    const arrive = (): void => {
+      if (!arrived) this.arriving--;
+      arrived = true;
+    };
     let status = 500;
     try {
       await context.with(trace.setSpan(parent, span), async () => {
-        const loaded = this.lookup(name, version);
-        span.setAttribute('model.version', loaded.spec.version);
+        const { loaded, batcher, routedBy } = this.choose(name, version, req);
+        labels = { model: name, version: loaded.spec.version };
+        span.setAttributes({ 'model.version': loaded.spec.version, 'inference.routed_by': routedBy });
+        log.version = loaded.spec.version;
         if (!loaded.ready) {
           throw new HttpError(503, `model "${name}" is not ready: accuracy ${loaded.accuracy.toFixed(4)} on its eval set is below the required ${loaded.spec.minimumAccuracy}`);
         }
@@ -294,10 +370,14 @@ export class InferenceServer {
         const request = parseInferRequest(parsed, loaded.spec);
         span.setAttribute('inference.batch_size', request.batch);
         log.batch = request.batch;
-        const results = await this.run(loaded, request.feeds, request.outputs, span);
+        arrive();
+        const results = await this.run(loaded, batcher, request, span);
         const response = encodeInferResponse(loaded.spec, request, results);
         this.send(res, 200, response);
-        this.instruments.duration.observe(labels, elapsedSeconds(started));
+        // The trace id as exemplar: a slow bucket on the dashboard links to the trace that landed in it.
+        const exemplarLabels = isSpanContextValid(spanContext) && spanContext.traceFlags & TraceFlags.SAMPLED ? { trace_id: spanContext.traceId } : {};
+        // (prom-client types exemplar labels as the metric's own label names; any names are valid.)
+        this.instruments.duration.observe({ labels, value: elapsedSeconds(started), exemplarLabels: exemplarLabels as Record<string, string> as never });
         status = 200;
       });
     } catch (e) {
@@ -306,6 +386,7 @@ export class InferenceServer {
       span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
       throw e;
     } finally {
+      arrive();
       this.instruments.inFlight.dec();
       this.instruments.requests.inc({ ...labels, code: String(status) });
       span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
@@ -313,10 +394,14 @@ export class InferenceServer {
     }
   }
 
-  private async run(loaded: LoadedModel, feeds: Parameters<LoadedModel['session']['run']>[0], outputs: readonly string[], parent: Span) {
-    const span = this.tracer.startSpan('onnxruntime.run', { kind: SpanKind.INTERNAL, attributes: { 'model.name': loaded.spec.name } }, trace.setSpan(context.active(), parent));
+  /** Queues the request for its version's next batch; the span covers the wait and the shared session.run. */
+  private async run(loaded: LoadedModel, batcher: Batcher, request: InferRequest, parent: Span) {
+    const attributes = { 'model.name': loaded.spec.name, 'model.version': loaded.spec.version };
+    const span = this.tracer.startSpan('onnxruntime.run', { kind: SpanKind.INTERNAL, attributes }, trace.setSpan(context.active(), parent));
     try {
-      return await loaded.session.run(feeds, [...outputs]);
+      const { results, batchRows } = await batcher.run(request.feeds, request.batch, request.outputs);
+      span.setAttribute('inference.batch_rows', batchRows);
+      return results;
     } finally {
       span.end();
     }

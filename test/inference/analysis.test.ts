@@ -3,8 +3,9 @@
  * selects the new ReplicaSet through a label the ServiceMonitor really produces, and uses the site's SLO.
  */
 import { parser } from '@prometheus-io/lezer-promql';
-import { ANALYSIS_TIMING, formatThreshold, maxErrorRatio, POD_TEMPLATE_HASH_ARG, POD_TEMPLATE_HASH_SERIES_LABEL } from '../../charts/inference/analysis';
+import { AB_ANALYSIS_TEMPLATE_NAME, AB_ARGS, AB_TOLERANCE, ANALYSIS_TIMING, formatThreshold, maxErrorRatio, POD_TEMPLATE_HASH_ARG, POD_TEMPLATE_HASH_SERIES_LABEL } from '../../charts/inference/analysis';
 import { TRITON_METRICS } from '../../charts/inference/triton';
+import { abPair } from '../../charts/inference/chart';
 import { PROMETHEUS_URL } from '../../lib/constructs/telemetry';
 import { histogramSeries, INFERENCE_METRICS, METRIC_NAMES } from '@edge-ai/inference-contract';
 import { findResource, K8sObject } from '../helpers';
@@ -134,5 +135,42 @@ describe('without monitoring', () => {
   it('renders no AnalysisTemplate and no ServiceMonitor (their CRDs and Prometheus are absent)', () => {
     const objects = inferenceObjects({ monitoring: 'enabled: false' });
     expect(objects.filter((o) => ['AnalysisTemplate', 'ServiceMonitor'].includes(o.kind))).toEqual([]);
+  });
+});
+
+describe('A/B comparison template (ADR 0022)', () => {
+  const abSite = { inference: 'traffic: { bearing-anomaly: { "1.0.0": 90, "1.1.0": 10 } }' };
+  const template = (): K8sObject => findResource(inferenceObjects(abSite), 'AnalysisTemplate', AB_ANALYSIS_TEMPLATE_NAME, 'inference');
+
+  it('exists only on a site that splits traffic between versions', () => {
+    expect(inferenceObjects({}).some((o) => o.kind === 'AnalysisTemplate' && o.metadata.name === AB_ANALYSIS_TEMPLATE_NAME)).toBe(false);
+    expect(inferenceObjects({ inference: 'traffic: { bearing-anomaly: { "1.0.0": 100, "1.1.0": 0 } }' }).some((o) => o.metadata.name === AB_ANALYSIS_TEMPLATE_NAME)).toBe(false);
+    expect(template().spec.args).toEqual([
+      { name: AB_ARGS.model, value: 'bearing-anomaly' },
+      { name: AB_ARGS.baseline, value: '1.0.0' },
+      { name: AB_ARGS.candidate, value: '1.1.0' },
+    ]);
+  });
+
+  it('compares candidate and baseline by version label on accuracy, p95 latency and error ratio, in valid PromQL', () => {
+    const metrics = template().spec.metrics as { name: string; successCondition: string; provider: { prometheus: { query: string } } }[];
+    expect(metrics.map((m) => m.name)).toEqual(['accuracy-vs-baseline', 'latency-p95-vs-baseline', 'error-ratio-vs-baseline']);
+    for (const m of metrics) {
+      const { errors, selectors } = parsePromQL(m.provider.prometheus.query);
+      expect({ metric: m.name, errors }).toEqual({ metric: m.name, errors: [] });
+      const versions = selectors.map((s) => s.matchers.version);
+      expect(new Set(versions)).toEqual(new Set([`"{{args.${AB_ARGS.candidate}}}"`, `"{{args.${AB_ARGS.baseline}}}"`]));
+      for (const s of selectors) expect(s.matchers).toMatchObject({ namespace: '"inference"', model: `"{{args.${AB_ARGS.model}}}"` });
+    }
+    // Accuracy fails on missing data; the request-based checks pass without traffic.
+    expect(metrics[0].successCondition).toBe(`len(result) > 0 && result[0] >= -${AB_TOLERANCE.accuracyDrop}`);
+    expect(metrics[1].successCondition).toContain(`result[0] <= ${AB_TOLERANCE.latencyRatio}`);
+    expect(metrics[2].successCondition).toContain(`result[0] <= ${AB_TOLERANCE.errorRatioIncrease}`);
+  });
+
+  it('takes the larger weight as baseline', () => {
+    expect(abPair({ m: { '1.0.0': 10, '1.1.0': 90 } })).toEqual({ model: 'm', baseline: '1.1.0', candidate: '1.0.0' });
+    expect(abPair({ m: { '1.0.0': 50, '1.1.0': 50 } })).toEqual({ model: 'm', baseline: '1.0.0', candidate: '1.1.0' });
+    expect(abPair({ m: { '1.0.0': 100 } })).toBeUndefined();
   });
 });

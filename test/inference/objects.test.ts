@@ -14,7 +14,7 @@ import { HELM_CHARTS } from '../../lib/model/versions';
 import { findAll, findResource, K8sObject, repoCatalog, resolvedLayers } from '../helpers';
 import { inferenceObjects, testSite } from './sites';
 
-const model = (): InferenceModel => repoCatalog().onnxModels.find((m) => m.name === 'bearing-anomaly')!;
+const model = (): InferenceModel => repoCatalog().onnxModels.filter((m) => m.name === 'bearing-anomaly').at(-1)!;
 
 /** Does a label selector (matchLabels only) select an object with these labels? */
 function selects(matchLabels: Record<string, string>, labels: Record<string, string> | undefined): boolean {
@@ -34,12 +34,13 @@ describe('model delivery (ADR 0006: immutable ConfigMap per model version)', () 
     expect(cm.data).toEqual({ 'model.json': m.metadataJson, [m.evalSet]: m.evalSetJson });
   });
 
-  it('is immutable, named after the model and a hash of its content, and mounted read-only at /models/<name>', () => {
+  it('is immutable, named after the model and a hash of its content, and projected into /models/<name>/<version>/', () => {
     expect(cm.metadata.name).toMatch(new RegExp(`^model-bearing-anomaly-[a-f0-9]{${CONFIGMAP_HASH_LENGTH}}$`));
     expect(cm.immutable).toBe(true);
     expect(cm.metadata.annotations).toEqual(expect.objectContaining(PRUNE_LAST));
     expect(cm.metadata.annotations?.[`${MODEL_ANNOTATION_PREFIX}bearing-anomaly`]).toBe(`${model().version}@sha256:${model().sha256}`);
-    expect(volumes(objects)).toEqual(expect.arrayContaining([{ name: 'model-bearing-anomaly', configMap: { name: cm.metadata.name, defaultMode: 0o444 } }]));
+    const items = ['eval.json', 'model.json', 'model.onnx'].map((key) => ({ key, path: `${model().version}/${key}` }));
+    expect(volumes(objects)).toEqual(expect.arrayContaining([{ name: 'model-bearing-anomaly', projected: { defaultMode: 0o444, sources: [{ configMap: { name: cm.metadata.name, items } }] } }]));
   });
 
   it('any change to a delivered file (not only model.onnx) yields a new ConfigMap and a new pod template', () => {
@@ -49,7 +50,7 @@ describe('model delivery (ADR 0006: immutable ConfigMap per model version)', () 
     const after = inferenceObjects({}, { ...repoCatalog(), onnxModels: [changed] } as Catalog);
     const newName = findAll(after, 'ConfigMap')[0].metadata.name;
     expect(newName).not.toBe(cm.metadata.name);
-    expect(volumes(after)).toEqual(expect.arrayContaining([expect.objectContaining({ configMap: expect.objectContaining({ name: newName }) })]));
+    expect(volumes(after).find((v: K8sObject) => v.name === 'model-bearing-anomaly').projected.sources[0].configMap.name).toBe(newName);
     // model.onnx itself is unchanged, so is its digest annotation.
     const ann = (objs: K8sObject[]) => findResource(objs, 'Rollout', 'inference-server').spec.template.metadata.annotations;
     expect(ann(after)).toEqual(ann(objects));

@@ -5,6 +5,7 @@ import { CANARY_BAKE_WITHOUT_ANALYSIS, MODEL_ANNOTATION_PREFIX } from '../../cha
 import { ANALYSIS_TEMPLATE_NAME, POD_TEMPLATE_HASH_ARG } from '../../charts/inference/analysis';
 import { OTEL_COLLECTOR_ENDPOINT } from '../../lib/constructs/telemetry';
 import { findResource, repoCatalog } from '../helpers';
+import { parseTrafficSplit } from '../../server/src/routing';
 import { inferenceObjects } from './sites';
 
 const rolloutOf = (opts: Parameters<typeof inferenceObjects>[0]) => findResource(inferenceObjects(opts), 'Rollout', 'inference-server', 'inference');
@@ -79,9 +80,27 @@ describe('Rollout strategy from the inventory', () => {
 describe('Rollout pod template', () => {
   it('selects its own pods and carries the model version and digest', () => {
     const rollout = rolloutOf({});
-    const model = repoCatalog().onnxModels.find((m) => m.name === 'bearing-anomaly')!;
+    const model = repoCatalog().onnxModels.filter((m) => m.name === 'bearing-anomaly').at(-1)!;
     expect(rollout.spec.template.metadata.labels).toEqual(expect.objectContaining(rollout.spec.selector.matchLabels));
     expect(rollout.spec.template.metadata.annotations[`${MODEL_ANNOTATION_PREFIX}bearing-anomaly`]).toBe(`${model.version}@sha256:${model.sha256}`);
+  });
+
+  it('A/B split: both versions delivered in one volume at /models/<name>/<version>/, the split passed as MODEL_TRAFFIC_SPLIT', () => {
+    const objects = inferenceObjects({ inference: 'traffic: { bearing-anomaly: { "1.1.0": 10, "1.0.0": 90 } }' });
+    const rollout = findResource(objects, 'Rollout', 'inference-server', 'inference');
+    const versions = repoCatalog().onnxModels.filter((m) => m.name === 'bearing-anomaly');
+    const configMaps = objects.filter((o) => o.kind === 'ConfigMap' && o.metadata.labels?.['edge-ai.io/model'] === 'bearing-anomaly');
+    expect(configMaps.map((c) => c.metadata.labels?.['edge-ai.io/model-version'])).toEqual(['1.0.0', '1.1.0']);
+    const volume = rollout.spec.template.spec.volumes.find((v: { name: string }) => v.name === 'model-bearing-anomaly');
+    expect(volume.projected.sources.map((s: { configMap: { name: string; items: { path: string }[] } }) => [s.configMap.name, s.configMap.items.map((i) => i.path)])).toEqual(
+      configMaps.map((c) => [c.metadata.name, ['eval.json', 'model.json', 'model.onnx'].map((f) => `${c.metadata.labels?.['edge-ai.io/model-version']}/${f}`)]),
+    );
+    const [c] = rollout.spec.template.spec.containers;
+    expect(c.volumeMounts).toEqual(expect.arrayContaining([{ name: 'model-bearing-anomaly', mountPath: '/models/bearing-anomaly', readOnly: true }]));
+    // Keys sorted: the rendered value does not depend on the order written in the inventory.
+    expect(c.env).toEqual(expect.arrayContaining([{ name: 'MODEL_TRAFFIC_SPLIT', value: '{"bearing-anomaly":{"1.0.0":90,"1.1.0":10}}' }]));
+    expect(JSON.parse(c.env.find((e: { name: string }) => e.name === 'MODEL_TRAFFIC_SPLIT').value)).toEqual(parseTrafficSplit('{"bearing-anomaly":{"1.0.0":90,"1.1.0":10}}'));
+    expect(rollout.spec.template.metadata.annotations[`${MODEL_ANNOTATION_PREFIX}bearing-anomaly`]).toBe(versions.map((m) => `${m.version}@sha256:${m.sha256}`).join(','));
   });
 
   it('is hardened: non-root uid 1000, read-only root, /tmp as emptyDir, models read-only', () => {

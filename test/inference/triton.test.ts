@@ -47,13 +47,15 @@ describe('Triton on a mixed amd64/arm64 site', () => {
 
   it('lays the model out as Triton expects: <model>/config.pbtxt and <model>/1/model.onnx', () => {
     const volume = spec.volumes.find((v: K8sObject) => v.name === 'model-bearing-anomaly');
-    expect(volume.configMap.items).toEqual([
+    expect(volume.projected.sources).toHaveLength(1);
+    const { configMap } = volume.projected.sources[0];
+    expect(configMap.items).toEqual([
       { key: 'config.pbtxt', path: 'config.pbtxt' },
       { key: 'model.onnx', path: `${TRITON_MODEL_VERSION}/model.onnx` },
     ]);
     expect(c.volumeMounts).toEqual(expect.arrayContaining([{ name: 'model-bearing-anomaly', mountPath: '/models/bearing-anomaly', readOnly: true }]));
-    const cm = findResource(objects, 'ConfigMap', volume.configMap.name);
-    expect(cm.data['config.pbtxt']).toBe(tritonModelConfig(repoCatalog().onnxModels.find((m) => m.name === 'bearing-anomaly')!));
+    const cm = findResource(objects, 'ConfigMap', configMap.name);
+    expect(cm.data['config.pbtxt']).toBe(tritonModelConfig(repoCatalog().onnxModels.filter((m) => m.name === 'bearing-anomaly').at(-1)!));
   });
 
   it('exposes http and grpc to clients and scrapes the metrics port', () => {
@@ -78,7 +80,7 @@ describe('Triton on a mixed amd64/arm64 site', () => {
 });
 
 describe('config.pbtxt from model.json', () => {
-  const model = repoCatalog().onnxModels.find((m) => m.name === 'bearing-anomaly')!;
+  const model = repoCatalog().onnxModels.filter((m) => m.name === 'bearing-anomaly').at(-1)!;
 
   it('declares the ONNX Runtime backend on CPU, batch dimension excluded from dims', () => {
     const text = tritonModelConfig(model);

@@ -43,6 +43,27 @@ const CASES: readonly Case[] = [
     value: '2',
     says: ['below replicas (3)', 'set maxReplicas to at least 3'],
   },
+  {
+    rule: 'traffic-unknown-version',
+    file: 'ab-line.yaml',
+    field: 'layers.inference.traffic.bearing-anomaly.2.0.0',
+    value: '"2.0.0"',
+    says: ['is not a version of model "bearing-anomaly" (available: 1.0.0, 1.1.0)', 'add models/onnx/bearing-anomaly/2.0.0/'],
+  },
+  {
+    rule: 'traffic-unlisted-model',
+    file: 'ab-line.yaml',
+    field: 'layers.inference.traffic.pump-cavitation',
+    value: '"pump-cavitation"',
+    says: ['is not a model this site serves', 'add "pump-cavitation" to layers.inference.models'],
+  },
+  {
+    rule: 'triton-split',
+    file: 'nuc-line.yaml',
+    field: 'layers.inference.traffic.bearing-anomaly',
+    value: '{"1.0.0":90,"1.1.0":10}',
+    says: ['only the project server (runtime onnx) does', 'use runtime: onnx for A/B tests'],
+  },
 ];
 
 describe('inference validation: one fixture per rule', () => {

@@ -28,6 +28,19 @@ describe('dashboards', () => {
     expect(titles.find((p) => p.title === 'Latency')?.targets.map((t) => t.legendFormat)).toEqual(['{{site}} {{model}} p95', '{{site}} {{model}} mean (Triton)']);
   });
 
+  it('link slow latency buckets to traces: a per-version p95 from the raw histogram with exemplars on (onnx only)', () => {
+    type Panel = { title: string; targets: { expr: string; exemplar?: boolean }[] };
+    const panels = (scope: DashboardScope, runtime: string): Panel[] => (dashboards(scope, [inferenceDashboard(runtime)])[0].json as { panels: Panel[] }).panels;
+    for (const scope of [DashboardScope.Site, DashboardScope.Fleet]) {
+      const panel = panels(scope, 'onnx').find((p) => p.title === 'Latency by version (exemplars → traces)');
+      expect(panel?.targets).toHaveLength(1);
+      expect(panel?.targets[0].exemplar).toBe(true);
+      expect(panel?.targets[0].expr).toMatch(/^histogram_quantile\(0\.95, sum by \((site, )?model, version, le\) \(rate\(inference_duration_seconds_bucket\{/);
+    }
+    expect(panels(DashboardScope.Site, 'triton').some((p) => p.title.startsWith('Latency by version'))).toBe(false);
+    expect(panels(DashboardScope.Site, 'onnx').filter((p) => p.targets.some((t) => t.exemplar)).map((p) => p.title)).toEqual(['Latency by version (exemplars → traces)']);
+  });
+
   it('derive UIDs from ids, identically on every render, and keep them within Grafana\'s 40 characters', () => {
     const a = dashboards(DashboardScope.Site, FULL);
     const b = dashboards(DashboardScope.Site, FULL);

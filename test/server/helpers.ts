@@ -10,6 +10,9 @@ import { InferenceServer } from '../../server/src/server';
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 export const MODELS_DIR = join(REPO_ROOT, 'models', 'onnx');
 export const SAMPLE = 'bearing-anomaly';
+/** The baseline version of the sample; SAMPLE_CANDIDATE is the A/B candidate (scripts/make-model.ts RECIPES). */
+export const SAMPLE_VERSION = '1.0.0';
+export const SAMPLE_CANDIDATE = '1.1.0';
 
 const tempDirs: string[] = [];
 
@@ -25,13 +28,14 @@ export function cleanTempDirs(): void {
 }
 
 /**
- * A model repository holding a copy of the sample model, optionally with model.json edited: the fixture for
- * one validation rule is "the sample, with one thing wrong".
+ * A model repository holding a copy of the sample model's baseline version (at `<folder>/<version>/`, returned
+ * as modelDir), optionally with model.json edited: the fixture for one validation rule is "the sample, with
+ * one thing wrong".
  */
-export function sampleRepository(edit?: (meta: Record<string, unknown>) => void, folder = SAMPLE): { repo: string; modelDir: string } {
+export function sampleRepository(edit?: (meta: Record<string, unknown>) => void, folder = SAMPLE, version = SAMPLE_VERSION): { repo: string; modelDir: string } {
   const repo = tempDir();
-  const modelDir = join(repo, folder);
-  cpSync(join(MODELS_DIR, SAMPLE), modelDir, { recursive: true });
+  const modelDir = join(repo, folder, version);
+  cpSync(join(MODELS_DIR, SAMPLE, SAMPLE_VERSION), modelDir, { recursive: true });
   if (edit) {
     const file = join(modelDir, 'model.json');
     const meta = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
@@ -61,6 +65,9 @@ function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
     shutdownTimeoutMs: 5_000,
     intraOpNumThreads: 1,
     logLevel: 'silent',
+    // Unversioned requests go to the baseline, as at the sample sites that pin it; split tests override this.
+    trafficSplit: { [SAMPLE]: { [SAMPLE_VERSION]: 100 } },
+    batching: { maxBatchSize: 64, maxWaitMs: 2, maxQueue: 256 },
     ...overrides,
   };
 }

@@ -32,12 +32,12 @@ describe('health and metadata', () => {
   });
 
   it('describes the server and the model', async () => {
-    expect((await http(`${server.url}/v2`)).json()).toEqual({ name: 'inference-server', version: '0.1.0', extensions: [] });
+    expect((await http(`${server.url}/v2`)).json()).toEqual({ name: 'inference-server', version: '0.2.0', extensions: [] });
     const meta = await http(`${server.url}/v2/models/bearing-anomaly`);
     expect(meta.headers['content-type']).toBe('application/json');
     expect(meta.json()).toMatchObject({
       name: 'bearing-anomaly',
-      versions: ['1.0.0'],
+      versions: ['1.0.0', '1.1.0'],
       platform: 'onnxruntime_onnx',
       inputs: [{ name: 'sensor_features', datatype: 'FP32', shape: [-1, 8] }],
       outputs: [
@@ -90,7 +90,7 @@ describe('POST /v2/models/{name}/infer', () => {
     expect((await http(`${server.url}/v2/models/pump-anomaly`)).status).toBe(404);
     const version = await http(`${server.url}/v2/models/bearing-anomaly/versions/2.0.0`);
     expect(version.status).toBe(404);
-    expect(version.json<{ error: string }>().error).toContain('serves version 1.0.0');
+    expect(version.json<{ error: string }>().error).toContain('serves versions 1.0.0, 1.1.0');
   });
 
   it('answers a body above MAX_REQUEST_BYTES with 413, by Content-Length or while streaming', async () => {
@@ -160,7 +160,11 @@ describe('GET /metrics', () => {
     expect(buckets[buckets.length - 1].value).toBe(total);
     expect(duration?.samples.find((s) => s.name === sum)?.value).toBeGreaterThan(0);
 
-    expect(families.get('model_accuracy_score')?.samples).toEqual([{ name: 'model_accuracy_score', labels: { model: 'bearing-anomaly', version: '1.0.0' }, value: 0.98 }]);
+    // Both versions, each with its own accuracy on the shared eval set (scripts/make-model.ts prints the same figures).
+    expect(families.get('model_accuracy_score')?.samples).toEqual([
+      { name: 'model_accuracy_score', labels: { model: 'bearing-anomaly', version: '1.0.0' }, value: 0.98 },
+      { name: 'model_accuracy_score', labels: { model: 'bearing-anomaly', version: '1.1.0' }, value: 0.9525 },
+    ]);
     expect(families.get('model_accuracy_minimum')?.samples[0].value).toBe(0.9);
     expect(families.get('model_ready')?.samples[0].value).toBe(1);
     expect(families.get('process_cpu_seconds_total')?.samples[0].value).toBeGreaterThan(0);

@@ -71,7 +71,7 @@ describe('server/Dockerfile', () => {
   });
 
   it('is tagged with the server package version', () => {
-    expect(serverPackage.version).toBe('0.1.0');
+    expect(serverPackage.version).toBe('0.2.0');
     expect(workflow).toContain('jq -r .version server/package.json');
   });
 });

@@ -10,7 +10,10 @@ import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { build, stop } from 'esbuild';
 import { serverBuildOptions } from '../../server/build.cjs';
-import { cleanTempDirs, http, inferBody, MODELS_DIR, REPO_ROOT, sampleRepository, tempDir } from './helpers';
+import { cleanTempDirs, http, inferBody, MODELS_DIR, REPO_ROOT, sampleRepository, SAMPLE, SAMPLE_CANDIDATE, SAMPLE_VERSION, tempDir } from './helpers';
+import { decodeTraceExport } from './otlp';
+import { findResource } from '../helpers';
+import { inferenceObjects } from '../inference/sites';
 
 let bundle: string;
 
@@ -89,14 +92,23 @@ describe('server/src/main.ts', () => {
   afterAll(() => new Promise<void>((resolve) => collector.close(() => resolve())));
 
   it('serves, traces each inference over OTLP, and drains on SIGTERM with exit code 0', async () => {
+    // The environment the chart renders for an A/B site (site attribute, split), with the collector replaced
+    // by the local endpoint: what the test proves is what a Pod at that site runs.
+    const rollout = findResource(inferenceObjects({ name: 'ab-line', inference: `traffic: { ${SAMPLE}: { "${SAMPLE_VERSION}": 50, "${SAMPLE_CANDIDATE}": 50 } }` }), 'Rollout', 'inference-server', 'inference');
+    const chartEnv = Object.fromEntries((rollout.spec.template.spec.containers[0].env as { name: string; value: string }[]).map((e) => [e.name, e.value]));
+    expect(chartEnv.OTEL_RESOURCE_ATTRIBUTES).toContain('edge_ai.site=ab-line');
     const child = startChild({
       MODEL_REPOSITORY: MODELS_DIR,
+      MODEL_TRAFFIC_SPLIT: chartEnv.MODEL_TRAFFIC_SPLIT,
+      OTEL_RESOURCE_ATTRIBUTES: chartEnv.OTEL_RESOURCE_ATTRIBUTES,
+      OTEL_SERVICE_NAME: chartEnv.OTEL_SERVICE_NAME,
+      OTEL_EXPORTER_OTLP_PROTOCOL: chartEnv.OTEL_EXPORTER_OTLP_PROTOCOL,
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`,
       OTEL_BSP_SCHEDULE_DELAY: '100',
     });
     const listening = await child.waitFor('listening');
     const url = `http://127.0.0.1:${String(listening.port)}`;
-    expect(child.lines.find((l) => l.msg === 'starting')).toMatchObject({ level: 'info', tracing: true, version: '0.1.0' });
+    expect(child.lines.find((l) => l.msg === 'starting')).toMatchObject({ level: 'info', tracing: true, version: '0.2.0' });
 
     // A caller's W3C trace context is continued by the server span.
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -106,6 +118,23 @@ describe('server/src/main.ts', () => {
       headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
     });
     expect(ok.status).toBe(200);
+    // The split sends the next unversioned request to the other version (50/50 alternates).
+    const next = await http(`${url}/v2/models/bearing-anomaly/infer`, { method: 'POST', body: JSON.stringify(inferBody([[1.2, 1.3, 0.75, 4.2, 3.2, 52.0, 10.5, 1800]])) });
+    expect(new Set([ok.json<{ model_version: string }>().model_version, next.json<{ model_version: string }>().model_version])).toEqual(new Set([SAMPLE_VERSION, SAMPLE_CANDIDATE]));
+
+    // Exemplars: the latency histogram links the bucket of that request to its trace, in OpenMetrics only.
+    const openMetrics = await http(`${url}/metrics`, { headers: { accept: 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5' } });
+    expect(openMetrics.headers['content-type']).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
+    const version = ok.json<{ model_version: string }>().model_version;
+    const exemplar = new RegExp(`^inference_duration_seconds_bucket\\{le="[^"]+",model="bearing-anomaly",version="${version.replace(/\./g, '\\.')}"\\} 1 # \\{trace_id="${traceId}"\\} [0-9.e-]+ [0-9.]+$`, 'm');
+    expect(openMetrics.text).toMatch(exemplar);
+    expect(openMetrics.text).toMatch(/^# TYPE inference_requests counter$/m);
+    expect(openMetrics.text).toMatch(/^inference_requests_total\{/m);
+    expect(openMetrics.text.endsWith('# EOF\n')).toBe(true);
+    const text = await http(`${url}/metrics`);
+    expect(text.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(text.text).not.toContain('trace_id');
+    expect(text.text).toMatch(/^# TYPE inference_requests_total counter$/m);
 
     // In flight when SIGTERM arrives: headers sent, body not yet.
     const body = JSON.stringify(inferBody([[1.4, 1.35, 0.8, 4.6, 3.3, 78.0, 14.5, 1600]]));
@@ -134,11 +163,18 @@ describe('server/src/main.ts', () => {
     const traces = exports.filter((e) => e.path === '/v1/traces');
     expect(traces.length).toBeGreaterThan(0);
     expect(traces[0].contentType).toBe('application/x-protobuf');
-    const payload = Buffer.concat(traces.map((t) => t.body));
-    for (const text of ['POST /v2/models/{name}/infer', 'onnxruntime.run', 'inference-server', 'bearing-anomaly']) {
-      expect({ text, found: payload.includes(Buffer.from(text)) }).toEqual({ text, found: true });
+    const spans = traces.flatMap((t) => decodeTraceExport(t.body));
+    const served = spans.filter((s) => s.name === 'POST /v2/models/{name}/infer');
+    // Site (from the chart's OTEL_RESOURCE_ATTRIBUTES), model and version on every request span.
+    for (const s of served) {
+      expect(s.resource).toMatchObject({ 'edge_ai.site': 'ab-line', 'service.name': chartEnv.OTEL_SERVICE_NAME });
+      expect(s.attributes).toMatchObject({ 'model.name': SAMPLE, 'http.response.status_code': 200 });
     }
-    expect(payload.includes(Buffer.from(traceId, 'hex'))).toBe(true);
+    expect(new Set(served.map((s) => s.attributes['model.version']))).toEqual(new Set([SAMPLE_VERSION, SAMPLE_CANDIDATE]));
+    expect(served.find((s) => s.traceId === traceId)?.attributes).toMatchObject({ 'model.version': version, 'inference.routed_by': 'split' });
+    const runs = spans.filter((s) => s.name === 'onnxruntime.run');
+    expect(runs.length).toBeGreaterThanOrEqual(3);
+    for (const r of runs) expect(r.attributes).toEqual(expect.objectContaining({ 'model.name': SAMPLE, 'inference.batch_rows': 1 }));
     // Only traces: metrics and logs stay on /metrics and stdout.
     expect(exports.filter((e) => e.path !== '/v1/traces')).toEqual([]);
   });
@@ -149,7 +185,7 @@ describe('server/src/main.ts', () => {
     expect(await child.exited).toBe(1);
     const failure = child.lines.find((l) => l.msg === 'start-up failed');
     expect(failure).toMatchObject({ level: 'error' });
-    expect(String(failure?.error)).toMatch(/bearing-anomaly\/model\.json: minimumAccuracy = 1\.7: is not a number between 0 and 1/);
+    expect(String(failure?.error)).toMatch(/bearing-anomaly\/1\.0\.0\/model\.json: minimumAccuracy = 1\.7: is not a number between 0 and 1/);
   });
 
   it('starts without tracing when no OTEL_* variable asks for it', async () => {

@@ -24,9 +24,11 @@ function loadError(repo: string): InputError {
 describe('loadOnnxModels', () => {
   it('loads the committed catalogue with everything a chart needs', () => {
     const models = loadOnnxModels(MODELS_DIR);
-    expect(models.map((m) => m.name)).toEqual([SAMPLE]);
+    // Two versions of the sample (the A/B pair), oldest first.
+    expect(models.map((m) => `${m.name}@${m.version}`)).toEqual([`${SAMPLE}@1.0.0`, `${SAMPLE}@1.1.0`]);
     const [m] = models;
-    const bytes = readFileSync(join(MODELS_DIR, SAMPLE, 'model.onnx'));
+    expect(m.directory).toBe(join(MODELS_DIR, SAMPLE, '1.0.0'));
+    const bytes = readFileSync(join(MODELS_DIR, SAMPLE, '1.0.0', 'model.onnx'));
     expect(m).toMatchObject({
       name: SAMPLE,
       version: '1.0.0',
@@ -49,12 +51,43 @@ describe('loadOnnxModels', () => {
     const { repo } = sampleRepository();
     const second = sampleRepository((meta) => (meta.name = 'another-model'), 'another-model');
     // Move the second model next to the first, plus the litter a ConfigMap volume and editors leave.
-    const target = join(repo, 'another-model');
-    mkdirSync(target);
+    const target = join(repo, 'another-model', '1.0.0');
+    mkdirSync(target, { recursive: true });
     for (const f of ['model.onnx', 'model.json', 'eval.json']) writeFileSync(join(target, f), readFileSync(join(second.modelDir, f)));
     mkdirSync(join(repo, '..2026_01_01_00_00_00.000000001'));
     writeFileSync(join(repo, 'README.md'), '# models\n');
     expect(loadOnnxModels(repo).map((m) => m.name)).toEqual(['another-model', SAMPLE]);
+  });
+
+  it('orders the versions of a model by semantic version, not by folder name', () => {
+    const { repo } = sampleRepository();
+    for (const version of ['1.10.0', '1.9.0', '1.10.0-rc.1']) {
+      const dir = join(repo, SAMPLE, version);
+      mkdirSync(dir);
+      for (const f of ['model.onnx', 'eval.json']) writeFileSync(join(dir, f), readFileSync(join(MODELS_DIR, SAMPLE, '1.0.0', f)));
+      const meta = JSON.parse(readFileSync(join(MODELS_DIR, SAMPLE, '1.0.0', 'model.json'), 'utf8')) as Record<string, unknown>;
+      writeFileSync(join(dir, 'model.json'), JSON.stringify({ ...meta, version }));
+    }
+    expect(loadOnnxModels(repo).map((m) => m.version)).toEqual(['1.0.0', '1.9.0', '1.10.0-rc.1', '1.10.0']);
+  });
+
+  it('requires one sub-folder per version, named after model.json "version"', () => {
+    const { repo, modelDir } = sampleRepository();
+    const flat = join(repo, 'flat-model');
+    mkdirSync(flat);
+    writeFileSync(join(flat, 'model.json'), '{}');
+    const e = loadError(repo);
+    expect(e.message).toContain('flat-model/model.json');
+    expect(e.message).toContain('every version needs its own sub-folder');
+    expect(e.message).toContain('flat-model/<version>/');
+    rmSync(flat, { recursive: true });
+
+    const meta = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(modelDir, 'model.json'), JSON.stringify({ ...meta, version: '2.0.0' }));
+    const mismatch = loadError(repo);
+    expect(mismatch.field).toBe('version');
+    expect(mismatch.message).toContain('"2.0.0"');
+    expect(mismatch.message).toContain('does not match its folder name "1.0.0"');
   });
 
   it('returns no models for an empty folder and fails on a missing one', () => {

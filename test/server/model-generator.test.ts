@@ -28,7 +28,15 @@ describe('scripts/make-model.ts', () => {
     const runA = generateModelFiles(a);
     generateModelFiles(b);
     const filesA = listFiles(a).map((f) => relative(a, f));
-    expect(filesA).toEqual(['bearing-anomaly/eval.json', 'bearing-anomaly/model.json', 'bearing-anomaly/model.onnx', 'model.schema.json']);
+    expect(filesA).toEqual([
+      'bearing-anomaly/1.0.0/eval.json',
+      'bearing-anomaly/1.0.0/model.json',
+      'bearing-anomaly/1.0.0/model.onnx',
+      'bearing-anomaly/1.1.0/eval.json',
+      'bearing-anomaly/1.1.0/model.json',
+      'bearing-anomaly/1.1.0/model.onnx',
+      'model.schema.json',
+    ]);
     expect(listFiles(b).map((f) => relative(b, f))).toEqual(filesA);
     for (const f of filesA) {
       const bytes = readFileSync(join(a, f));
@@ -36,8 +44,14 @@ describe('scripts/make-model.ts', () => {
       // If this fails after an intended change to the generator, run `npm run model:generate` and commit.
       expect({ file: f, sameAsCommitted: readFileSync(join(MODELS_DIR, f)).equals(bytes) }).toEqual({ file: f, sameAsCommitted: true });
     }
-    expect(runA.evalAccuracy).toBeGreaterThanOrEqual(0.9);
+    const [v1, v2] = runA.versions;
+    expect(v1.evalAccuracy).toBeGreaterThanOrEqual(0.9);
+    expect(v2.evalAccuracy).toBeGreaterThanOrEqual(0.9);
+    // The A/B candidate differs measurably on the shared eval set (400 rows: 1 percentage point is 4 rows).
+    expect(Math.abs(v2.evalAccuracy - v1.evalAccuracy)).toBeGreaterThanOrEqual(0.01);
+    // Both versions are scored on the same bytes.
+    expect(readFileSync(join(a, 'bearing-anomaly/1.1.0/eval.json')).equals(readFileSync(join(a, 'bearing-anomaly/1.0.0/eval.json')))).toBe(true);
     // KB-sized, as it must be for ConfigMap delivery.
-    expect(statSync(join(a, 'bearing-anomaly/model.onnx')).size).toBeLessThan(8 * 1024);
+    for (const v of ['1.0.0', '1.1.0']) expect(statSync(join(a, `bearing-anomaly/${v}/model.onnx`)).size).toBeLessThan(8 * 1024);
   });
 });

@@ -126,6 +126,8 @@ describe('configFromEnv', () => {
       shutdownTimeoutMs: 25000,
       intraOpNumThreads: 1,
       logLevel: 'info',
+      trafficSplit: {},
+      batching: { maxBatchSize: 64, maxWaitMs: 2, maxQueue: 256 },
     });
   });
 

@@ -69,6 +69,7 @@ const CASES: readonly Case[] = [
     value: '"https://edge-writer:***@metrics.example.com/api/v1/write"',
     says: ['credential inside the URL', 'create a Secret in namespace monitoring with keys "username" and "password"', 'remoteWriteSecretName'],
   },
+  { rule: 'bad-traffic-weights', file: 'plant-a.yaml', field: 'layers.inference.traffic.bearing-anomaly', value: '{"1.0.0":90,"1.1.0":20}', says: ['weights summing to 100', 'e.g. { "1.0.0": 90, "1.1.0": 10 }'] },
   { rule: 'capacity', file: 'plant-a.yaml', field: 'nodes', value: '"1 node(s)"', says: ['site "plant-a" does not have the capacity', 'allocatable cpu 3500m / memory 924 MiB', 'add a node'] },
 ];
 

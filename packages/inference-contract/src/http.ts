@@ -11,7 +11,7 @@ export const HEALTH_PATHS = {
   ready: '/v2/health/ready',
 } as const;
 
-/** Folder the image expects the model repository in (one sub-folder per model). */
+/** Folder the image expects the model repository in (`<model>/<version>/` sub-folders). */
 export const DEFAULT_MODEL_REPOSITORY = '/models';
 
 /** Environment variables the server reads (besides the standard OTEL_* ones), with their defaults. */
@@ -24,6 +24,12 @@ export const SERVER_ENV = {
   SHUTDOWN_TIMEOUT_SECONDS: '25',
   ORT_INTRA_OP_NUM_THREADS: '1',
   LOG_LEVEL: 'info',
+  // A/B split between the versions of a model: JSON {"<model>": {"<version>": <percent>}}; empty = highest version.
+  MODEL_TRAFFIC_SPLIT: '',
+  // Dynamic batching (server/src/batcher.ts): rows per session.run, wait for requests being received, queue bound.
+  BATCH_MAX_SIZE: '64',
+  BATCH_MAX_WAIT_MS: '2',
+  BATCH_MAX_QUEUE: '256',
 } as const;
 
 export type ServerEnvName = keyof typeof SERVER_ENV;

@@ -1,5 +1,5 @@
 /**
- * The ONNX model catalogue: one folder per model under `models/onnx/`, each holding
+ * The ONNX model catalogue: one folder per model under `models/onnx/`, in it one folder per version, each holding
  *
  *   model.onnx  the graph (opset ≤ what onnxruntime-node supports),
  *   model.json  its metadata (validated here, strictly: an unknown key is an error, not a silent no-op),
@@ -254,7 +254,7 @@ export function loadEvalSet(model: Pick<OnnxModel, 'evalSetFile' | 'inputs' | 'l
 /** Loads one model folder. Throws an InputError naming file, field, value and fix on any problem. */
 export function loadOnnxModel(directory: string, folderName: string): OnnxModel {
   const metaFile = join(directory, METADATA_FILE);
-  const meta = parseModelMetadata(readJson(metaFile, 'model metadata', `add ${METADATA_FILE} (see models/onnx/bearing-anomaly/${METADATA_FILE}) or remove the folder`), displayPath(metaFile));
+  const meta = parseModelMetadata(readJson(metaFile, 'model metadata', `add ${METADATA_FILE} (see models/onnx/bearing-anomaly/1.0.0/${METADATA_FILE}) or remove the folder`), displayPath(metaFile));
   if (meta.name !== folderName) {
     throw new InputError(displayPath(metaFile), 'name', meta.name, `does not match the folder name "${folderName}"`, `rename the folder to ${meta.name} or set name to "${folderName}"`);
   }
@@ -300,31 +300,74 @@ function isFile(path: string): boolean {
   }
 }
 
-/**
- * Loads every model folder under `dir`, sorted by name so every run sees the same order. Entries starting
- * with "." are skipped: a ConfigMap volume keeps its `..data` bookkeeping there, and editors keep theirs.
- * Plain files (model.schema.json, README.md) are skipped as well.
- */
-export function loadOnnxModels(dir: string): OnnxModel[] {
+/** Semantic-version order (semver.org §11): numeric core, then a pre-release sorts before its release. */
+export function compareVersions(a: string, b: string): number {
+  const [coreA, preA] = a.split('+')[0].split(/-(.*)/s);
+  const [coreB, preB] = b.split('+')[0].split(/-(.*)/s);
+  const na = coreA.split('.').map(Number);
+  const nb = coreB.split('.').map(Number);
+  for (let i = 0; i < 3; i++) if (na[i] !== nb[i]) return na[i] - nb[i];
+  if (preA === undefined || preB === undefined) return preA === preB ? 0 : preA === undefined ? 1 : -1;
+  const pa = preA.split('.');
+  const pb = preB.split('.');
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    if (pa[i] === pb[i]) continue;
+    const [ia, ib] = [/^\d+$/.test(pa[i]), /^\d+$/.test(pb[i])];
+    if (ia && ib) return Number(pa[i]) - Number(pb[i]);
+    if (ia !== ib) return ia ? -1 : 1;
+    return pa[i] < pb[i] ? -1 : 1;
+  }
+  return pa.length - pb.length;
+}
+
+/** Sub-folders of `dir` (symlinks followed), sorted, without dot-entries; plain files are skipped. */
+function subFolders(dir: string): string[] {
   let entries: string[];
   try {
     entries = readdirSync(dir).sort();
   } catch {
     throw new InputError(displayPath(dir), 'model repository', undefined, 'cannot be read', 'pass an existing folder with one sub-folder per model');
   }
-  const models: OnnxModel[] = [];
-  for (const entry of entries) {
-    if (entry.startsWith('.')) continue;
+  return entries.filter((entry) => {
+    if (entry.startsWith('.')) return false;
     const path = join(dir, entry);
     // statSync follows symlinks: Kubernetes volume mounts are directories or symlinks to them.
-    let isDirectory: boolean;
     try {
-      isDirectory = statSync(path).isDirectory();
+      return statSync(path).isDirectory();
     } catch {
       throw new InputError(displayPath(path), '(entry)', undefined, 'cannot be read (a broken symlink?)', 'remove it or point it at a model folder');
     }
-    if (!isDirectory) continue;
-    models.push(loadOnnxModel(path, entry));
+  });
+}
+
+/**
+ * Loads every model version under `dir`, laid out as KServe/Triton model repositories are:
+ * `<dir>/<model name>/<version>/{model.onnx, model.json, eval set}` (docs/decisions/0022-model-ab-testing.md).
+ * Returned sorted by name, then by semantic version (oldest first), so every run sees the same order.
+ * Entries starting with "." are skipped: a ConfigMap volume keeps its `..data` bookkeeping there, and
+ * editors keep theirs. Plain files (model.schema.json, README.md) are skipped as well.
+ */
+export function loadOnnxModels(dir: string): OnnxModel[] {
+  const models: OnnxModel[] = [];
+  for (const name of subFolders(dir)) {
+    const modelDir = join(dir, name);
+    if (isFile(join(modelDir, METADATA_FILE))) {
+      throw new InputError(
+        displayPath(join(modelDir, METADATA_FILE)),
+        '(file)',
+        undefined,
+        'lies directly in the model folder, but every version needs its own sub-folder',
+        `move ${MODEL_FILE}, ${METADATA_FILE} and the eval set into ${displayPath(modelDir)}/<version>/ (e.g. 1.0.0/)`,
+      );
+    }
+    const versions = subFolders(modelDir).map((version) => {
+      const model = loadOnnxModel(join(modelDir, version), name);
+      if (model.version !== version) {
+        throw new InputError(displayPath(join(modelDir, version, METADATA_FILE)), 'version', model.version, `does not match its folder name "${version}"`, `rename the folder to ${model.version} or set version to "${version}"`);
+      }
+      return model;
+    });
+    models.push(...versions.sort((a, b) => compareVersions(a.version, b.version)));
   }
   return models;
 }
