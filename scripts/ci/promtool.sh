@@ -57,6 +57,25 @@ echo "== promtool check rules"
 promtool check rules .build/monitoring/rules/*.yaml
 echo "== promtool test rules"
 promtool test rules test/monitoring/promtool/*.yaml
+# The tests can fail: with NodeNotReady waiting 50m instead of its threshold, its firing case must fail.
+echo "== promtool test rules, mutated (must fail)"
+mkdir -p .build/monitoring/mutated
+node -e '
+  const fs = require("fs"), yaml = require("js-yaml");
+  const rules = yaml.load(fs.readFileSync(".build/monitoring/rules/office.yaml", "utf8"));
+  let n = 0;
+  for (const g of rules.groups) for (const r of g.rules) if (r.alert === "NodeNotReady") { r.for = "50m"; n++; }
+  if (n === 0) { console.error("mutation: no NodeNotReady rule in office.yaml"); process.exit(1); }
+  fs.writeFileSync(".build/monitoring/mutated/office.yaml", yaml.dump(rules));
+  const test = fs.readFileSync("test/monitoring/promtool/office.yaml", "utf8").replace("../../../.build/monitoring/rules/office.yaml", "office.yaml");
+  fs.writeFileSync(".build/monitoring/mutated/office.test.yaml", test);
+'
+if promtool test rules .build/monitoring/mutated/office.test.yaml >.build/monitoring/mutated/out.txt 2>&1; then
+  echo "promtool.sh: the mutated NodeNotReady rule passed its tests: the tests cannot fail" >&2
+  exit 1
+fi
+grep -q NodeNotReady .build/monitoring/mutated/out.txt
+echo "mutated rule fails its test, as it must"
 
 # --- amtool ----------------------------------------------------------------------------------------------
 echo "== amtool check-config"
