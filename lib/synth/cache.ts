@@ -23,6 +23,9 @@ import { Catalog } from '../model/site';
 import { SiteHubFacts } from './hub';
 import { RenderedFile, SiteSummary } from './render';
 
+/** What the cache knows of an output folder's files: content hash plus the stat that proves it unchanged. */
+export type OutputIndex = Record<string, { readonly sha256: string; readonly bytes: number; readonly mtimeMs: number; readonly ino: number }>;
+
 export interface CacheEntry {
   readonly files: readonly { readonly path: string; readonly sha256: string; readonly bytes: number }[];
   readonly summary?: SiteSummary;
@@ -127,6 +130,11 @@ export class RenderCache {
     return join(this.config.dir, 'blobs', hash.slice(0, 2), hash);
   }
 
+  /** Whether an entry for `key` exists (it may still turn out unusable: then the site is rendered). */
+  has(key: string): boolean {
+    return existsSync(this.entryPath(key));
+  }
+
   /** The entry for `key`, marked as used by this run (its mtime), or undefined. */
   get(key: string): CacheEntry | undefined {
     const path = this.entryPath(key);
@@ -153,7 +161,7 @@ export class RenderCache {
     return undefined;
   }
 
-  put(key: string, files: readonly RenderedFile[], summary?: SiteSummary, hub?: SiteHubFacts): void {
+  put(key: string, files: readonly RenderedFile[], summary?: SiteSummary, hub?: SiteHubFacts): CacheEntry['files'] {
     const listed = files.map((f) => {
       const hash = sha256(f.content);
       const bytes = Buffer.byteLength(f.content);
@@ -163,6 +171,38 @@ export class RenderCache {
       return { path: f.path, sha256: hash, bytes };
     });
     writeAtomic(this.entryPath(key), JSON.stringify({ files: listed, summary, hub } satisfies CacheEntry));
+    return listed;
+  }
+
+  private indexPath(out: string): string {
+    return join(this.config.dir, 'outputs', `${sha256(out)}.json`);
+  }
+
+  /**
+   * The output folder's index as the last run left it (like git's stat cache): a file whose size, mtime and inode
+   * still match is known to hold the recorded content without being read. Empty when unknown or unreadable.
+   */
+  readOutputIndex(out: string): OutputIndex {
+    try {
+      return JSON.parse(readFileSync(this.indexPath(out), 'utf8')) as OutputIndex;
+    } catch {
+      return {};
+    }
+  }
+
+  /** Records the hashes of the files a run staged, with their stat after the commit. */
+  writeOutputIndex(out: string, staged: readonly { readonly path: string; readonly sha256?: string; readonly bytes: number }[], keep: OutputIndex = {}): void {
+    const index: Record<string, OutputIndex[string]> = { ...keep };
+    for (const f of staged) {
+      if (!f.sha256) continue;
+      try {
+        const st = statSync(join(out, f.path));
+        index[f.path] = { sha256: f.sha256, bytes: f.bytes, mtimeMs: st.mtimeMs, ino: st.ino };
+      } catch {
+        delete index[f.path];
+      }
+    }
+    writeAtomic(this.indexPath(out), JSON.stringify(index));
   }
 
   /**

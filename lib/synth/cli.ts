@@ -147,7 +147,13 @@ export async function synth(options: SynthOptions, cache?: CacheConfig): Promise
   try {
     const rendered = await renderFleet(selected, loaded, catalog, { jobs: options.jobs, partial: options.only.length > 0, target: tx.target, cache });
     const result = tx.commit(rendered.staged);
-    if (cache) new RenderCache(cache).prune(selected.length + 1, runStarted);
+    if (cache) {
+      const store = new RenderCache(cache);
+      // A --site run records only its own files and keeps what the index knew of the others.
+      store.writeOutputIndex(tx.target.out, rendered.staged, options.only.length ? store.readOutputIndex(tx.target.out) : {});
+      // Bounded by the whole inventory (a --site run must not evict the other sites' entries).
+      store.prune(loaded.length + 1, runStarted);
+    }
     const bytes = rendered.staged.reduce((sum, f) => sum + f.bytes, 0);
     return { summaries: rendered.summaries, ...result, bytes, files: rendered.staged.length, cached: rendered.cached };
   } catch (err) {

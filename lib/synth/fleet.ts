@@ -3,7 +3,7 @@
  * transaction's staging folder as soon as it is rendered (memory stays bounded by one site). Both paths run
  * the same `renderSite` on the same inputs, so their output is byte-identical (a test checks it).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -11,7 +11,7 @@ import { InputError } from '../model/errors';
 import { LoadedSite } from '../model/load';
 import { FLEET_OUTPUTS, SiteHubFacts, siteHubFacts } from './hub';
 import { Catalog } from '../model/site';
-import { CacheConfig, hubKey, RenderCache, siteKey } from './cache';
+import { CacheConfig, hubKey, OutputIndex, RenderCache, sha256, siteKey } from './cache';
 import { RenderedFile, renderSite, SiteSummary } from './render';
 import { StagedFile, stageFile, StagingTarget } from './writer';
 
@@ -37,6 +37,13 @@ export interface RenderOptions {
   readonly cache?: CacheConfig;
 }
 
+/**
+ * Old-generation heap of a worker thread. A worker holds one site's render at a time plus its chunk's small
+ * summaries and hub facts; without a cap V8 lets garbage grow to its default (~2 GiB) before collecting, which
+ * pushed a 3,000-site run's peak RSS past 600 MiB (docs/benchmarks.md).
+ */
+const WORKER_HEAP_MIB = 160;
+
 /** Sites per worker below which threads cost more than they save (worker start ≈ module load time). */
 const MIN_SITES_PER_WORKER = 40;
 
@@ -44,14 +51,54 @@ function workerScript(): string {
   return join(__dirname, 'synth-worker.js');
 }
 
-/** A cached render, or undefined when any blob is missing or damaged, or the hub facts are needed but absent. */
-function cachedRender(cache: RenderCache, key: string, needHub: boolean): { files: RenderedFile[]; summary: SiteSummary; hub?: SiteHubFacts } | undefined {
+/**
+ * Whether the output already holds exactly these bytes: by the output index when the file's stat is the one the
+ * index recorded (no read), else by size and SHA-256 (one read, no blob needed).
+ */
+function outputHas(target: StagingTarget, path: string, hash: string, bytes: number, index?: OutputIndex): boolean {
+  const dest = join(target.out, path);
+  try {
+    const st = statSync(dest);
+    if (st.size !== bytes) return false;
+    const known = index?.[path];
+    if (known && known.sha256 === hash && known.mtimeMs === st.mtimeMs && known.ino === st.ino) return true;
+    return sha256(readFileSync(dest)) === hash;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Stages a cached render: files the output already holds are "unchanged" without reading their blobs; the
+ * others come from verified blobs. Undefined when the entry is unusable (missing, no hub facts when needed, a
+ * missing or damaged blob): the site is then rendered.
+ */
+function stageCached(
+  cache: RenderCache,
+  key: string,
+  needHub: boolean,
+  target: StagingTarget,
+  index?: OutputIndex,
+): { staged: StagedFile[]; summary: SiteSummary; hub?: SiteHubFacts } | undefined {
   const entry = cache.get(key);
   if (!entry?.summary || (needHub && !entry.hub)) return undefined;
+  const plan = entry.files.map((f) =>
+    outputHas(target, f.path, f.sha256, f.bytes, index) ? { f, content: undefined, same: true } : { f, content: cache.blob(f.sha256), same: false },
+  );
+  if (plan.some((p) => !p.same && p.content === undefined)) return undefined;
+  const staged = plan.map((p) =>
+    p.same ? { path: p.f.path, changed: false, bytes: p.f.bytes, sha256: p.f.sha256 } : { ...stageFile(target, { path: p.f.path, content: p.content! }), sha256: p.f.sha256 },
+  );
+  return { staged, summary: entry.summary, hub: entry.hub };
+}
+
+/** A cached render's full contents (the hub outputs), or undefined when any blob is missing or damaged. */
+function cachedFiles(cache: RenderCache, key: string): RenderedFile[] | undefined {
+  const entry = cache.get(key);
+  if (!entry) return undefined;
   // Every blob is checked (a damaged one is removed), so that the render that follows writes them all again.
   const files = entry.files.map((f) => ({ path: f.path, content: cache.blob(f.sha256) }));
-  if (files.some((f) => f.content === undefined)) return undefined;
-  return { files: files as RenderedFile[], summary: entry.summary, hub: entry.hub };
+  return files.some((f) => f.content === undefined) ? undefined : (files as RenderedFile[]);
 }
 
 /**
@@ -65,6 +112,7 @@ export function renderSequential(
   cache?: CacheConfig,
   keys?: readonly string[],
   hubFacts = false,
+  index?: OutputIndex,
 ): FleetRender {
   const staged: StagedFile[] = [];
   const summaries: SiteSummary[] = [];
@@ -73,17 +121,21 @@ export function renderSequential(
   let cached = 0;
   const fresh: string[] = [];
   sites.forEach((s, i) => {
-    const hit = store ? cachedRender(store, keys![i], hubFacts) : undefined;
-    const r = hit ?? renderSite({ site: s.site, file: s.file, catalog });
-    const hub = hit?.hub ?? (hubFacts || store ? siteHubFacts(s, catalog) : undefined);
-    for (const f of r.files) staged.push(stageFile(target, f));
+    const hit = store ? stageCached(store, keys![i], hubFacts, target, index) : undefined;
+    if (hit) {
+      staged.push(...hit.staged);
+      summaries.push(hit.summary);
+      if (hubFacts) facts.push(hit.hub!);
+      cached++;
+      return;
+    }
+    const r = renderSite({ site: s.site, file: s.file, catalog });
+    const hub = hubFacts || store ? siteHubFacts(s, catalog) : undefined;
+    const listed = store?.put(keys![i], r.files, r.summary, hub);
+    r.files.forEach((f, k) => staged.push({ ...stageFile(target, f), sha256: listed?.[k].sha256 }));
     summaries.push(r.summary);
     if (hubFacts) facts.push(hub!);
-    if (hit) cached++;
-    else {
-      fresh.push(s.site.name);
-      store?.put(keys![i], r.files, r.summary, hub);
-    }
+    fresh.push(s.site.name);
   });
   return { staged, summaries, cached, fresh, hubFacts: facts };
 }
@@ -102,13 +154,14 @@ function renderOnWorkers(
   cache: CacheConfig | undefined,
   keys: readonly string[] | undefined,
   hubFacts: boolean,
+  index: OutputIndex | undefined,
 ): Promise<FleetRender> {
   // Contiguous chunks keep the output order trivially equal to the sequential order.
   const size = Math.ceil(sites.length / workers);
   const chunks = Array.from({ length: workers }, (_, i) => i * size)
     .filter((start) => start < sites.length)
     .map((start) => ({ sites: sites.slice(start, start + size), keys: keys?.slice(start, start + size) }));
-  const threads = chunks.map((chunk) => new Worker(workerScript(), { workerData: { ...chunk, catalog, target, cache, hubFacts } }));
+  const threads = chunks.map((chunk) => new Worker(workerScript(), { workerData: { ...chunk, catalog, target, cache, hubFacts, index }, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MIB } }));
   let firstError: Error | undefined;
   let stopped: Promise<unknown> | undefined;
   // On the first failure every other worker is stopped before the caller aborts the transaction, so no
@@ -154,28 +207,51 @@ function rebuildError(e: WorkerReply['error']): Error {
   return err;
 }
 
+/** Puts the summaries and hub facts of the two parts back in site order (`fromCache[i]` says which part). */
+function mergeInOrder(fromCache: readonly boolean[], a: FleetRender, b: FleetRender): FleetRender {
+  const summaries: SiteSummary[] = [];
+  const hubFacts: SiteHubFacts[] = [];
+  let ia = 0;
+  let ib = 0;
+  for (const hit of fromCache) {
+    const part = hit ? a : b;
+    const i = hit ? ia++ : ib++;
+    summaries.push(part.summaries[i]);
+    if (part.hubFacts.length) hubFacts.push(part.hubFacts[i]);
+  }
+  return { staged: [...a.staged, ...b.staged], summaries, hubFacts, cached: a.cached + b.cached, fresh: [...a.fresh, ...b.fresh] };
+}
+
 export async function renderFleet(
   selected: readonly LoadedSite[],
   all: readonly LoadedSite[],
   catalog: Catalog,
   options: RenderOptions,
 ): Promise<FleetRender> {
-  const auto = Math.min(availableParallelism(), Math.floor(selected.length / MIN_SITES_PER_WORKER));
-  const jobs = options.jobs > 0 ? options.jobs : auto;
-  const useWorkers = jobs > 1 && existsSync(workerScript());
   const keys = options.cache ? selected.map((s) => siteKey(options.cache!, s, catalog)) : undefined;
   const full = !options.partial;
-  const rendered = useWorkers
-    ? await renderOnWorkers(selected, catalog, options.target, jobs, options.cache, keys, full)
-    : renderSequential(selected, catalog, options.target, options.cache, keys, full);
+  const store = options.cache ? new RenderCache(options.cache) : undefined;
+  const index = store?.readOutputIndex(options.target.out);
+  // Sites with a cache entry are staged on this thread (reading a few files costs less than starting a worker,
+  // which loads the whole renderer); only the sites to render are spread over worker threads.
+  const cachedSite = selected.map((_, i) => store?.has(keys![i]) ?? false);
+  const pick = <T>(xs: readonly T[] | undefined, hit: boolean): T[] | undefined => xs?.filter((_, i) => cachedSite[i] === hit);
+  const toRender = pick(selected, false)!;
+  const auto = Math.min(availableParallelism(), Math.floor(toRender.length / MIN_SITES_PER_WORKER));
+  const jobs = options.jobs > 0 ? options.jobs : auto;
+  const useWorkers = jobs > 1 && toRender.length > 0 && existsSync(workerScript());
+  const fromCache = renderSequential(pick(selected, true)!, catalog, options.target, options.cache, pick(keys, true), full, index);
+  const renderedPart = useWorkers
+    ? await renderOnWorkers(toRender, catalog, options.target, jobs, options.cache, pick(keys, false), full, index)
+    : renderSequential(toRender, catalog, options.target, options.cache, pick(keys, false), full, index);
+  const rendered = mergeInOrder(cachedSite, fromCache, renderedPart);
   if (!full) return rendered;
   // The hub describes every site: its files are reused only when no site's key and no fleet input changed;
   // otherwise they are built from the sites' hub facts (cached with each site), never by re-rendering sites.
-  const store = options.cache ? new RenderCache(options.cache) : undefined;
   const key = store ? hubKey(options.cache!, keys!) : undefined;
-  const hit = store ? cachedRender(store, key!, false) : undefined;
-  const files = hit?.files ?? FLEET_OUTPUTS.flatMap((output) => output(all, catalog, rendered.hubFacts));
+  const hit = store ? cachedFiles(store, key!) : undefined;
+  const files = hit ?? FLEET_OUTPUTS.flatMap((output) => output(all, catalog, rendered.hubFacts));
   if (store && !hit) store.put(key!, files, { site: 'hub', layers: [], requests: { cpuMillicores: 0, memoryMiB: 0 }, allocatable: { cpuMillicores: 0, memoryMiB: 0 } });
-  for (const f of files) rendered.staged.push(stageFile(options.target, f));
+  for (const f of files) rendered.staged.push({ ...stageFile(options.target, f), sha256: store ? sha256(f.content) : undefined });
   return { ...rendered, cached: rendered.cached + (hit ? 1 : 0), fresh: hit ? rendered.fresh : [...rendered.fresh, 'hub'] };
 }

@@ -4,19 +4,20 @@ import { InputError } from '../model/errors';
 import { LoadedSite } from '../model/load';
 import { Catalog } from '../model/site';
 import { StagingTarget } from './writer';
-import { CacheConfig } from './cache';
+import { CacheConfig, OutputIndex } from './cache';
 import { renderSequential } from './fleet';
 
-const { sites, catalog, target, cache, keys, hubFacts } = workerData as {
+const { sites, catalog, target, cache, keys, hubFacts, index } = workerData as {
   sites: LoadedSite[];
   catalog: Catalog;
   target: StagingTarget;
   cache?: CacheConfig;
   keys?: string[];
   hubFacts: boolean;
+  index?: OutputIndex;
 };
 try {
-  parentPort?.postMessage({ ok: true, rendered: renderSequential(sites, catalog, target, cache, keys, hubFacts) });
+  parentPort?.postMessage({ ok: true, rendered: renderSequential(sites, catalog, target, cache, keys, hubFacts, index) });
 } catch (err) {
   const e = err as Error;
   const input =

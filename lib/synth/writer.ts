@@ -193,6 +193,8 @@ export interface StagedFile {
   readonly path: string;
   readonly changed: boolean;
   readonly bytes: number;
+  /** SHA-256 of the content, when the renderer knows it (the render cache's output index records it). */
+  readonly sha256?: string;
 }
 
 /** Where renderers put changed files: plain paths, so worker threads can use it too. */
