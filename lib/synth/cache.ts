@@ -167,11 +167,27 @@ export class RenderCache {
       const bytes = Buffer.byteLength(f.content);
       // A blob is written once; one of the wrong size (damaged, truncated) is replaced. `blob()` checks the hash
       // before anything is served, so a damaged blob of the right size costs a re-render, never a stale file.
-      if (sizeOf(this.blobPath(hash)) !== bytes) writeAtomic(this.blobPath(hash), f.content);
+      if (sizeOf(this.blobPath(hash)) !== bytes) this.writeBlob(hash, f.content);
       return { path: f.path, sha256: hash, bytes };
     });
     writeAtomic(this.entryPath(key), JSON.stringify({ files: listed, summary, hub } satisfies CacheEntry));
     return listed;
+  }
+
+  private readonly shards = new Set<string>();
+
+  /**
+   * Writes a blob in place (no temp file and rename: a blob is named by its hash, and `blob()` verifies the hash
+   * before serving it, so a torn write by a killed run costs a re-render, never a wrong file).
+   */
+  private writeBlob(hash: string, content: string): void {
+    const path = this.blobPath(hash);
+    const shard = dirname(path);
+    if (!this.shards.has(shard)) {
+      mkdirSync(shard, { recursive: true });
+      this.shards.add(shard);
+    }
+    writeFileSync(path, content);
   }
 
   private indexPath(out: string): string {
