@@ -12,6 +12,7 @@ const entries = {
   'make-model': 'scripts/make-model.ts',
   diff: 'scripts/diff.ts',
   schema: 'scripts/schema.ts',
+  'images-verify': 'scripts/images-verify.ts',
 };
 
 const entryPoints = Object.fromEntries(Object.entries(entries).filter(([, file]) => existsSync(file)));
