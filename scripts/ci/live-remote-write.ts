@@ -13,7 +13,7 @@
  *
  *   node .build/live-remote-write.js --server .build/inference-server/main.js [--dist dist] [--site office] [--keep]
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as yaml from 'js-yaml';
@@ -123,8 +123,10 @@ async function main(procs: Processes, o: Options): Promise<void> {
   await waitFor('the site Prometheus', deadline, async () => (await fetch(`${site}/-/ready`)).ok);
 
   // Traffic, so that the SLI recordings have something to record.
-  const meta = JSON.parse(readFileSync(join(o.models, 'bearing-anomaly', 'model.json'), 'utf8')) as { name: string; inputs: { name: string }[] };
-  const evalSet = JSON.parse(readFileSync(join(o.models, 'bearing-anomaly', 'eval.json'), 'utf8')) as { features: number[][] };
+  // models/onnx/<name>/<version>/: any version serves as traffic (the site's split routes it).
+  const modelDir = join(o.models, 'bearing-anomaly', readdirSync(join(o.models, 'bearing-anomaly')).sort()[0]);
+  const meta = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')) as { name: string; inputs: { name: string }[]; evalSet: string };
+  const evalSet = JSON.parse(readFileSync(join(modelDir, meta.evalSet), 'utf8')) as { features: number[][] };
   await waitFor('the first scrape at the site', deadline, async () => (await query(site, 'up{job="inference-server"} == 1')).length > 0);
   for (let round = 0; round < 3; round++) {
     for (const row of evalSet.features.slice(0, 10)) {
