@@ -80,6 +80,19 @@ interface ModelBundle {
   readonly configMapName: string;
 }
 
+/** One Prometheus metric of an AnalysisTemplate, on the shared analysis timing. */
+function analysisMetric(m: { readonly name: string; readonly query: string; readonly successCondition: string }) {
+  return {
+    name: m.name,
+    initialDelay: ANALYSIS_TIMING.initialDelay,
+    interval: ANALYSIS_TIMING.interval,
+    count: AnalysisTemplateSpecMetricsCount.fromNumber(ANALYSIS_TIMING.count),
+    failureLimit: AnalysisTemplateSpecMetricsFailureLimit.fromNumber(ANALYSIS_TIMING.failureLimit),
+    successCondition: m.successCondition,
+    provider: { prometheus: { address: PROMETHEUS_URL, query: m.query, timeout: 10 } },
+  };
+}
+
 export class InferenceChart extends Chart {
   constructor(scope: Construct, id: string, props: InferenceChartProps) {
     super(scope, id, { labels: chartLabels(props.site, 'inference'), disableResourceNameHashes: true });
@@ -331,15 +344,7 @@ export class InferenceChart extends Chart {
           { name: AB_ARGS.baseline, value: pair.baseline },
           { name: AB_ARGS.candidate, value: pair.candidate },
         ],
-        metrics: abComparisonAnalysis(INFERENCE_NAMESPACE).map((m) => ({
-          name: m.name,
-          initialDelay: ANALYSIS_TIMING.initialDelay,
-          interval: ANALYSIS_TIMING.interval,
-          count: AnalysisTemplateSpecMetricsCount.fromNumber(ANALYSIS_TIMING.count),
-          failureLimit: AnalysisTemplateSpecMetricsFailureLimit.fromNumber(ANALYSIS_TIMING.failureLimit),
-          successCondition: m.successCondition,
-          provider: { prometheus: { address: PROMETHEUS_URL, query: m.query, timeout: 10 } },
-        })),
+        metrics: abComparisonAnalysis(INFERENCE_NAMESPACE).map(analysisMetric),
       },
     });
   }
@@ -349,15 +354,7 @@ export class InferenceChart extends Chart {
       metadata: { name: ANALYSIS_TEMPLATE_NAME, namespace: INFERENCE_NAMESPACE, labels: selectorLabels(ANALYSIS_TEMPLATE_NAME) },
       spec: {
         args: [{ name: POD_TEMPLATE_HASH_ARG }],
-        metrics: rt.analysis.map((m) => ({
-          name: m.name,
-          initialDelay: ANALYSIS_TIMING.initialDelay,
-          interval: ANALYSIS_TIMING.interval,
-          count: AnalysisTemplateSpecMetricsCount.fromNumber(ANALYSIS_TIMING.count),
-          failureLimit: AnalysisTemplateSpecMetricsFailureLimit.fromNumber(ANALYSIS_TIMING.failureLimit),
-          successCondition: m.successCondition,
-          provider: { prometheus: { address: PROMETHEUS_URL, query: m.query, timeout: 10 } },
-        })),
+        metrics: rt.analysis.map(analysisMetric),
       },
     });
   }
