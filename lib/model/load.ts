@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { displayPath, fieldPath, InputError, MISSING, moreProblems, valueAt } from './errors';
 
 export { displayPath };
-import { CredentialsIssue, Fleet, FleetSchema, redactUrl, RegistryMirrors, repositoryWebURL } from './fleet';
+import { CredentialsIssue, Fleet, FleetSchema, redactUrl, RegistryMirrors, repositoryWebURL, urlCredentials } from './fleet';
 import { EMBEDDED_REGISTRY_GA, embeddedRegistryMinimum, hasEmbeddedRegistry } from './k3s';
 import { Site, SiteSchema } from './schema';
 
@@ -299,10 +299,6 @@ function findKey(raw: unknown, key: string, path: PropertyKey[] = []): PropertyK
   return undefined;
 }
 
-/** `scheme://user:password@host`, or a query parameter that carries a credential (`?token=…`, `&api_key=…`). */
-const URL_USERINFO = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]*@/i;
-const URL_SECRET_PARAM = /[?&](access[_-]?token|token|api[_-]?key|apikey|key|secret|password|passwd|pass|auth|sig|signature)=/i;
-
 /**
  * Refuses credentials written into the inventory (a URL's `user:password@` or `?token=`): the inventory and dist/
  * are committed, so the secret would land in Git and in every clone. Any string field is checked, so a future
@@ -310,7 +306,8 @@ const URL_SECRET_PARAM = /[?&](access[_-]?token|token|api[_-]?key|apikey|key|sec
  */
 function rejectInlineCredentials(file: string, raw: unknown, path: PropertyKey[] = []): void {
   if (typeof raw === 'string') {
-    if (URL_USERINFO.test(raw) || (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) && URL_SECRET_PARAM.test(raw))) {
+    // The same test as fleet.yaml's URLs (and the same masking): user info or a secret query parameter.
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) && urlCredentials(raw)) {
       const field = fieldPath(path);
       const remoteWrite = field === 'layers.monitoring.remoteWriteUrl';
       throw new InputError(
