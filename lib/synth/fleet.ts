@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../model/errors';
 import { LoadedSite } from '../model/load';
-import { FLEET_OUTPUTS, SiteHubFacts, siteHubFacts } from './hub';
+import { FLEET_OUTPUTS, hubFactsOf, SiteHubFacts } from './hub';
 import { Catalog } from '../model/site';
 import { CacheConfig, hubKey, OutputIndex, RenderCache, sha256, siteKey } from './cache';
 import { RenderedFile, renderSite, SiteSummary } from './render';
@@ -130,7 +130,7 @@ export function renderSequential(
       return;
     }
     const r = renderSite({ site: s.site, file: s.file, catalog });
-    const hub = hubFacts || store ? siteHubFacts(s, catalog) : undefined;
+    const hub = hubFacts || store ? hubFactsOf(s.site, r.view) : undefined;
     const listed = store?.put(keys![i], r.files, r.summary, hub);
     r.files.forEach((f, k) => staged.push({ ...stageFile(target, f), sha256: listed?.[k].sha256 }));
     summaries.push(r.summary);

@@ -16,7 +16,8 @@ import { hubReleases } from '../../charts/monitoring/hub-stack';
 import { resolveHubSettings } from '../../charts/monitoring/hub-endpoints';
 import { RuleModule } from '../constructs/rules';
 import { DashboardContribution } from '../constructs/dashboard';
-import { LayerDefinition } from '../constructs/layer';
+import { LayerDefinition, SiteView } from '../constructs/layer';
+import { Site } from '../model/schema';
 import { LoadedSite } from '../model/load';
 import { Catalog } from '../model/site';
 import { LAYERS } from './registry';
@@ -36,11 +37,15 @@ export interface SiteHubFacts {
 }
 
 export function siteHubFacts(site: LoadedSite, catalog: Catalog, layers: readonly LayerDefinition[] = LAYERS): SiteHubFacts {
-  const { view } = resolveSite({ site: site.site, file: site.file, catalog }, layers);
+  return hubFactsOf(site.site, resolveSite({ site: site.site, file: site.file, catalog }, layers).view);
+}
+
+/** The hub facts of a site from the view its render already resolved. */
+export function hubFactsOf(site: Site, view: SiteView): SiteHubFacts {
   const monitored = view.layers.some((l) => l.name === 'monitoring');
   return {
     layers: view.layers.map((l) => l.name),
-    hubLayers: site.site.gitops.mode === 'hub' ? siteLayers(site.site, view) : undefined,
+    hubLayers: site.gitops.mode === 'hub' ? siteLayers(site, view) : undefined,
     dashboards: monitored ? view.layers.flatMap((l) => (l.telemetry.dashboards ?? []).map((d) => ({ layer: l.name, id: d.id, facts: [...(d.facts ?? [])] }))) : undefined,
   };
 }

@@ -32,6 +32,8 @@ export interface SiteSummary {
 export interface RenderedSite {
   readonly files: readonly RenderedFile[];
   readonly summary: SiteSummary;
+  /** The site's active layers as the charts saw them (the hub facts are taken from it, not resolved again). */
+  readonly view: SiteView;
 }
 
 /** A site with its layers resolved: the active ones in registry order, and the view the charts are built from. */
@@ -86,7 +88,7 @@ export function renderSite(ctx: SiteContext, layers: readonly LayerDefinition[] 
   const requests = consumers.reduce<Resources>(add, { cpuMillicores: 0, memoryMiB: 0 });
   const capacity = siteAllocatable(site.nodes);
   checkCapacity(ctx, consumers, requests, capacity);
-  return { files, summary: { site: site.name, layers: summaries, requests, allocatable: capacity } };
+  return { files, summary: { site: site.name, layers: summaries, requests, allocatable: capacity }, view };
 }
 function checkCapacity(ctx: SiteContext, consumers: readonly Consumer[], requests: Resources, capacity: Resources): void {
   const { site, file } = ctx;
