@@ -3,9 +3,9 @@
  *
  * A site's rendered files are reused when nothing that can change them changed. The key of a site is the
  * SHA-256 of:
- * - the rendering code (`codeFingerprint`: the built bundles and package-lock.json, i.e. every chart, every
+ * - the rendering code (`filesFingerprint`: the built bundles and package-lock.json, i.e. every chart, every
  *   constant and every dependency version);
- * - the site file's bytes, and the fleet-level inputs every site reads (`fleetInputs`, e.g. the fleet config);
+ * - the site file's bytes, and the fleet-level inputs every site reads (`filesFingerprint`, e.g. the fleet config);
  * - the catalogue entries the site can reach (`catalogInputs`): the ONNX models it names and, when it has
  *   custom Ollama models, every Modelfile (a FROM chain may reach any of them: correctness before precision).
  * The hub outputs are keyed by the code, the fleet inputs and every site's key.
@@ -46,8 +46,11 @@ export function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** Hash of the files that make up the renderer: the running bundles and the lockfile. */
-export function codeFingerprint(files: readonly string[]): string {
+/**
+ * Hash of a set of files by path and content (an absent file hashes as absent, so creating one is a change): the
+ * renderer (the running bundles and the lockfile), and the fleet-level inputs (fleet.yaml).
+ */
+export function filesFingerprint(files: readonly string[]): string {
   const h = createHash('sha256');
   for (const f of [...files].sort()) {
     h.update(`${f}\0`);
@@ -55,11 +58,6 @@ export function codeFingerprint(files: readonly string[]): string {
     h.update('\0');
   }
   return h.digest('hex');
-}
-
-/** Hash of the fleet-level input files (absent files hash as absent, so creating one is a change). */
-export function fleetInputs(files: readonly string[]): string {
-  return codeFingerprint(files);
 }
 
 interface CatalogDigests {

@@ -8,7 +8,7 @@ import { formatMiB } from '../model/capacity';
 import { loadCatalog } from '../model/catalog';
 import { InputError } from '../model/errors';
 import { displayPath, loadFleet, loadInventory } from '../model/load';
-import { CacheConfig, codeFingerprint, fleetInputs, RenderCache } from './cache';
+import { CacheConfig, filesFingerprint, RenderCache } from './cache';
 import { renderFleet } from './fleet';
 import { SiteSummary } from './render';
 import { OutputTransaction } from './writer';
@@ -123,8 +123,8 @@ export function defaultCacheConfig(root: string, fleetFile: string, dir = join(r
   if (!__filename.endsWith('.js')) return undefined;
   return {
     dir,
-    code: codeFingerprint([__filename, join(__dirname, 'synth-worker.js'), join(root, 'package-lock.json')]),
-    fleet: fleetInputs([fleetFile]),
+    code: filesFingerprint([__filename, join(__dirname, 'synth-worker.js'), join(root, 'package-lock.json')]),
+    fleet: filesFingerprint([fleetFile]),
   };
 }
 

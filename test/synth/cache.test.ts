@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { loadCatalog } from '../../lib/model/catalog';
 import { loadFleet, loadInventory } from '../../lib/model/load';
 import { Catalog } from '../../lib/model/site';
-import { CacheConfig, codeFingerprint, RenderCache } from '../../lib/synth/cache';
+import { CacheConfig, filesFingerprint, RenderCache } from '../../lib/synth/cache';
 import { renderFleet } from '../../lib/synth/fleet';
 import { listFiles, OutputTransaction } from '../../lib/synth/writer';
 
@@ -96,9 +96,9 @@ describe('render cache', () => {
   it('the code fingerprint follows the lockfile (a dependency version) and the bundles', () => {
     const lock = join(work, 'package-lock.json');
     writeFileSync(lock, '{"packages":{"node_modules/cdk8s":{"version":"2.70.106"}}}');
-    const before = codeFingerprint([lock]);
+    const before = filesFingerprint([lock]);
     writeFileSync(lock, '{"packages":{"node_modules/cdk8s":{"version":"2.70.107"}}}');
-    expect(codeFingerprint([lock])).not.toBe(before);
+    expect(filesFingerprint([lock])).not.toBe(before);
   });
 
   it('stays bounded: entries of older generations are pruned with their blobs', () => {
