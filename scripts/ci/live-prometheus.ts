@@ -18,14 +18,14 @@
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { parser } from '@prometheus-io/lezer-promql';
 import { Exporter, METRIC_CATALOGUE } from '../../lib/constructs/metrics';
 import { extractRuleFiles } from '../../tools/monitoring/artifacts';
 import { parsePromql } from '../../tools/monitoring/promql';
 import { INFERENCE_NAMESPACE } from '../../charts/inference/names';
-import { api, freePort, LOOPBACK, Processes, query, sleep, waitFor } from './live-support';
+import { api, freePort, LOOPBACK, Processes, query, sleep, startInferenceServer, waitFor } from './live-support';
 import { AB_ANALYSIS_TEMPLATE_NAME, AB_ARGS, AB_TOLERANCE } from '../../charts/inference/analysis';
 
 interface Options {
@@ -92,18 +92,7 @@ async function main(): Promise<void> {
   console.log(`A/B site ${ab.site}: MODEL_TRAFFIC_SPLIT=${ab.split}`);
 
   // The inference server with the sample model repository, split as that site splits.
-  const serverPort = await freePort();
-  procs.start('inference-server', process.execPath, [resolve(o.server)], {
-    ...process.env,
-    PORT: String(serverPort),
-    HOST: LOOPBACK,
-    MODEL_REPOSITORY: resolve(o.models),
-    LOG_LEVEL: 'warn',
-    OTEL_SDK_DISABLED: 'true',
-    MODEL_TRAFFIC_SPLIT: ab.split,
-  });
-  const serverBase = `http://${LOOPBACK}:${serverPort}`;
-  await waitFor('the inference server to be ready', deadline, async () => (await fetch(`${serverBase}/v2/health/ready`)).ok);
+  const serverBase = await startInferenceServer(procs, o.server, o.models, deadline, { MODEL_TRAFFIC_SPLIT: ab.split });
 
   // Prometheus scraping it every 2 s, evaluating every 2 s. The target gets the labels a ServiceMonitor
   // would give it in the cluster (namespace, pod), which the rules select on.
@@ -114,7 +103,7 @@ async function main(): Promise<void> {
     scrape_configs: [
       {
         job_name: 'inference-server',
-        static_configs: [{ targets: [`${LOOPBACK}:${serverPort}`], labels: { namespace: INFERENCE_NAMESPACE, pod: 'inference-server-0' } }],
+        static_configs: [{ targets: [new URL(serverBase).host], labels: { namespace: INFERENCE_NAMESPACE, pod: 'inference-server-0' } }],
       },
     ],
   };

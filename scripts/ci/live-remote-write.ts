@@ -15,12 +15,12 @@
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { INFERENCE_NAMESPACE } from '../../charts/inference/names';
 import { FLEET_INHIBIT_SOURCE } from '../../charts/monitoring/fleet-rules';
 import { extractRuleFiles, HUB } from '../../tools/monitoring/artifacts';
-import { api, freePort, LOOPBACK, Processes, query, sleep, waitFor } from './live-support';
+import { api, freePort, LOOPBACK, Processes, query, sleep, startInferenceServer, waitFor } from './live-support';
 
 interface Options {
   server: string;
@@ -78,17 +78,7 @@ async function main(procs: Processes, o: Options): Promise<void> {
   writeFileSync(join(procs.workDir, 'hub.rules.yaml'), yaml.dump(hubDoc, { lineWidth: -1 }));
   writeFileSync(join(procs.workDir, 'site.rules.yaml'), siteRules);
 
-  const serverPort = await freePort();
-  procs.start('inference-server', process.execPath, [resolve(o.server)], {
-    ...process.env,
-    PORT: String(serverPort),
-    HOST: LOOPBACK,
-    MODEL_REPOSITORY: resolve(o.models),
-    LOG_LEVEL: 'warn',
-    OTEL_SDK_DISABLED: 'true',
-  });
-  const serverBase = `http://${LOOPBACK}:${serverPort}`;
-  await waitFor('the inference server', deadline, async () => (await fetch(`${serverBase}/v2/health/ready`)).ok);
+  const serverBase = await startInferenceServer(procs, o.server, o.models, deadline);
 
   // Hub: receiver only (it scrapes nothing), the fleet rules.
   const hubPort = await freePort();
@@ -109,7 +99,7 @@ async function main(procs: Processes, o: Options): Promise<void> {
   const siteConfig = {
     global: { scrape_interval: '2s', evaluation_interval: '2s', external_labels: { site: o.site, ring } },
     rule_files: [join(procs.workDir, 'site.rules.yaml')],
-    scrape_configs: [{ job_name: 'inference-server', static_configs: [{ targets: [`${LOOPBACK}:${serverPort}`], labels: { namespace: INFERENCE_NAMESPACE, pod: 'inference-server-0' } }] }],
+    scrape_configs: [{ job_name: 'inference-server', static_configs: [{ targets: [new URL(serverBase).host], labels: { namespace: INFERENCE_NAMESPACE, pod: 'inference-server-0' } }] }],
     remote_write: [{ url: `${hub}/api/v1/write`, queue_config: { batch_send_deadline: '1s', min_backoff: '100ms', max_backoff: '1s' } }],
   };
   writeFileSync(join(procs.workDir, 'site.yml'), yaml.dump(siteConfig));

@@ -5,7 +5,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export const LOOPBACK = '127.0.0.1';
 
@@ -105,4 +105,24 @@ export type Sample = { metric: Record<string, string>; value: [number, string] }
 export async function query(base: string, expr: string): Promise<Sample[]> {
   const data = await api<{ result: Sample[] }>(base, `/api/v1/query?query=${encodeURIComponent(expr)}`);
   return data.result;
+}
+
+/**
+ * Starts the real inference server (the bundle) on a free loopback port with the model repository, tracing off,
+ * and waits until it is ready; `env` adds settings (e.g. MODEL_TRAFFIC_SPLIT). Returns its base URL.
+ */
+export async function startInferenceServer(procs: Processes, bundle: string, models: string, deadline: number, env: Record<string, string> = {}): Promise<string> {
+  const port = await freePort();
+  procs.start('inference-server', process.execPath, [resolve(bundle)], {
+    ...process.env,
+    PORT: String(port),
+    HOST: LOOPBACK,
+    MODEL_REPOSITORY: resolve(models),
+    LOG_LEVEL: 'warn',
+    OTEL_SDK_DISABLED: 'true',
+    ...env,
+  });
+  const base = `http://${LOOPBACK}:${port}`;
+  await waitFor('the inference server to be ready', deadline, async () => (await fetch(`${base}/v2/health/ready`)).ok);
+  return base;
 }
