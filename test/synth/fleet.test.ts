@@ -11,7 +11,6 @@ import { Fleet, FleetSchema, redactUrl, urlCredentials } from '../../lib/model/f
 import { InputError } from '../../lib/model/errors';
 import { loadFleet, loadInventory, parseSiteFile, siteMirrors } from '../../lib/model/load';
 import { embeddedRegistryMinimum, hasEmbeddedRegistry } from '../../lib/model/k3s';
-import { fleetJsonSchema } from '../../lib/model/json-schema';
 import { synth } from '../../lib/synth/cli';
 import { listFiles } from '../../lib/synth/writer';
 
@@ -170,28 +169,6 @@ describe('K3s embedded registry mirror version gate (docs.k3s.io/installation/re
   it('names the first release of the line', () => {
     expect(embeddedRegistryMinimum('v1.28.4+k3s2')).toBe('v1.28.6+k3s1');
     expect(embeddedRegistryMinimum('v1.29.0+k3s1')).toBe('v1.29.1+k3s1');
-  });
-});
-
-describe('schemas/fleet.schema.json', () => {
-  it('is up to date with lib/model/fleet.ts (run `npm run schema`)', () => {
-    expect(readFileSync('schemas/fleet.schema.json', 'utf8')).toBe(fleetJsonSchema());
-  });
-
-  it('is closed-world like the loader and referenced by fleet.yaml', () => {
-    const objects: Record<string, unknown>[] = [];
-    const walk = (node: unknown): void => {
-      if (Array.isArray(node)) node.forEach(walk);
-      else if (node && typeof node === 'object') {
-        const o = node as Record<string, unknown>;
-        if (o.type === 'object' && o.properties) objects.push(o);
-        Object.values(o).forEach(walk);
-      }
-    };
-    walk(JSON.parse(fleetJsonSchema()));
-    expect(objects.length).toBeGreaterThan(5);
-    for (const o of objects) expect(o.additionalProperties).toBe(false);
-    expect(readFileSync('fleet.yaml', 'utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=schemas/fleet.schema.json');
   });
 });
 
