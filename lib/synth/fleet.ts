@@ -12,7 +12,7 @@ import { LoadedSite } from '../model/load';
 import { FLEET_OUTPUTS, hubFactsOf, SiteHubFacts } from './hub';
 import { Catalog } from '../model/site';
 import { CacheConfig, hubKey, OutputIndex, RenderCache, sha256, siteKey } from './cache';
-import { RenderedFile, renderSite, SiteSummary } from './render';
+import { renderSite, SiteSummary } from './render';
 import { StagedFile, stageFile, StagingTarget } from './writer';
 
 export interface FleetRender {
@@ -90,15 +90,6 @@ function stageCached(
     p.same ? { path: p.f.path, changed: false, bytes: p.f.bytes, sha256: p.f.sha256 } : { ...stageFile(target, { path: p.f.path, content: p.content! }), sha256: p.f.sha256 },
   );
   return { staged, summary: entry.summary, hub: entry.hub };
-}
-
-/** A cached render's full contents (the hub outputs), or undefined when any blob is missing or damaged. */
-function cachedFiles(cache: RenderCache, key: string): RenderedFile[] | undefined {
-  const entry = cache.get(key);
-  if (!entry) return undefined;
-  // Every blob is checked (a damaged one is removed), so that the render that follows writes them all again.
-  const files = entry.files.map((f) => ({ path: f.path, content: cache.blob(f.sha256) }));
-  return files.some((f) => f.content === undefined) ? undefined : (files as RenderedFile[]);
 }
 
 /**
@@ -249,9 +240,12 @@ export async function renderFleet(
   // The hub describes every site: its files are reused only when no site's key and no fleet input changed;
   // otherwise they are built from the sites' hub facts (cached with each site), never by re-rendering sites.
   const key = store ? hubKey(options.cache!, keys!) : undefined;
-  const hit = store ? cachedFiles(store, key!) : undefined;
-  const files = hit ?? FLEET_OUTPUTS.flatMap((output) => output(all, catalog, rendered.hubFacts));
-  if (store && !hit) store.put(key!, files, { site: 'hub', layers: [], requests: { cpuMillicores: 0, memoryMiB: 0 }, allocatable: { cpuMillicores: 0, memoryMiB: 0 } });
-  for (const f of files) rendered.staged.push({ ...stageFile(options.target, f), sha256: store ? sha256(f.content) : undefined });
+  const hit = store ? stageCached(store, key!, false, options.target, index) : undefined;
+  if (hit) rendered.staged.push(...hit.staged);
+  else {
+    const files = FLEET_OUTPUTS.flatMap((output) => output(all, catalog, rendered.hubFacts));
+    const listed = store?.put(key!, files, { site: 'hub', layers: [], requests: { cpuMillicores: 0, memoryMiB: 0 }, allocatable: { cpuMillicores: 0, memoryMiB: 0 } });
+    files.forEach((f, k) => rendered.staged.push({ ...stageFile(options.target, f), sha256: listed?.[k].sha256 }));
+  }
   return { ...rendered, cached: rendered.cached + (hit ? 1 : 0), fresh: hit ? rendered.fresh : [...rendered.fresh, 'hub'] };
 }
