@@ -3,6 +3,7 @@
  * inventory alone is checked here, in O(N) over the fleet (hash maps, no pairwise comparisons), so that a
  * 3,000-site inventory validates in well under a second.
  */
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, readlinkSync, statSync, Stats } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as yaml from 'js-yaml';
@@ -19,6 +20,8 @@ export interface LoadedSite {
   readonly site: Site;
   /** The file it came from, relative to the working directory when possible (used in error messages). */
   readonly file: string;
+  /** SHA-256 of the file's bytes, when the loader computed it (the render cache keys sites by it). */
+  readonly sha256?: string;
 }
 
 /**
@@ -343,9 +346,9 @@ function readSiteFile(path: string): Buffer {
  * validation reads (the code and the fleet config): lib/synth/cache.ts keeps it in the render cache.
  */
 export interface SiteMemo {
-  /** The site a file with exactly these bytes validated to, or undefined. */
-  readonly get: (path: string, bytes: Uint8Array) => Site | undefined;
-  readonly put: (path: string, bytes: Uint8Array, site: Site) => void;
+  /** The site a file with exactly these bytes (SHA-256) validated to, or undefined. */
+  readonly get: (path: string, sha256: string) => Site | undefined;
+  readonly put: (path: string, sha256: string, site: Site) => void;
 }
 
 /**
@@ -354,13 +357,15 @@ export interface SiteMemo {
  * parsed and validated again (the fleet-wide rules always run).
  */
 export function loadInventory(dir: string, fleet?: Fleet, memo?: SiteMemo): LoadedSite[] {
-  const loaded = listSiteFiles(dir).map((f) => {
+  const loaded = listSiteFiles(dir).map((f): LoadedSite => {
     const bytes = readSiteFile(f);
-    const known = memo?.get(f, bytes);
-    if (known) return { site: known, file: displayPath(f) };
+    if (!memo) return parseSiteFile(f, bytes, fleet);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const known = memo.get(f, sha256);
+    if (known) return { site: known, file: displayPath(f), sha256 };
     const parsed = parseSiteFile(f, bytes, fleet);
-    memo?.put(f, bytes, parsed.site);
-    return parsed;
+    memo.put(f, sha256, parsed.site);
+    return { ...parsed, sha256 };
   });
   const names = new Map<string, string>();
   const ips = new Map<string, string>();

@@ -26,9 +26,10 @@ import { Site } from '../model/schema';
 import { Catalog } from '../model/site';
 import { SiteHubFacts } from './hub';
 import { RenderedFile, SiteSummary } from './render';
+import { FileStamp, StagedFile } from './writer';
 
 /** What the cache knows of an output folder's files: content hash plus the stat that proves it unchanged. */
-export type OutputIndex = Record<string, { readonly sha256: string; readonly bytes: number; readonly mtimeMs: number; readonly ino: number }>;
+export type OutputIndex = Record<string, FileStamp & { readonly sha256: string; readonly bytes: number }>;
 
 export interface CacheEntry {
   readonly files: readonly { readonly path: string; readonly sha256: string; readonly bytes: number }[];
@@ -99,7 +100,8 @@ export function catalogInputs(site: LoadedSite['site'], catalog: Catalog): strin
 }
 
 export function siteKey(config: CacheConfig, loaded: LoadedSite, catalog: Catalog): string {
-  return sha256(`site\0${config.code}\0${config.fleet}\0${loaded.file}\0${sha256(readFileSync(loaded.file))}\0${catalogInputs(loaded.site, catalog)}`);
+  const bytes = loaded.sha256 ?? sha256(readFileSync(loaded.file));
+  return sha256(`site\0${config.code}\0${config.fleet}\0${loaded.file}\0${bytes}\0${catalogInputs(loaded.site, catalog)}`);
 }
 
 export function hubKey(config: CacheConfig, siteKeys: readonly string[]): string {
@@ -208,13 +210,13 @@ export class RenderCache {
     }
   }
 
-  /** Records the hashes of the files a run staged, with their stat after the commit. */
-  writeOutputIndex(out: string, staged: readonly { readonly path: string; readonly sha256?: string; readonly bytes: number }[], keep: OutputIndex = {}): void {
+  /** Records the hashes of the files a run staged, with their stat after the commit (known for unchanged files). */
+  writeOutputIndex(out: string, staged: readonly StagedFile[], keep: OutputIndex = {}): void {
     const index: Record<string, OutputIndex[string]> = { ...keep };
     for (const f of staged) {
       if (!f.sha256) continue;
       try {
-        const st = statSync(join(out, f.path));
+        const st = !f.changed && f.stamp ? f.stamp : statSync(join(out, f.path));
         index[f.path] = { sha256: f.sha256, bytes: f.bytes, mtimeMs: st.mtimeMs, ino: st.ino };
       } catch {
         delete index[f.path];
@@ -279,8 +281,7 @@ export class ValidatedSites implements SiteMemo {
     }
   }
 
-  get(path: string, bytes: Uint8Array): Site | undefined {
-    const hash = sha256(bytes);
+  get(path: string, hash: string): Site | undefined {
     const hit = this.known.get(path);
     if (hit?.sha256 !== hash) {
       this.misses++;
@@ -290,8 +291,8 @@ export class ValidatedSites implements SiteMemo {
     return hit.site;
   }
 
-  put(path: string, bytes: Uint8Array, site: Site): void {
-    this.seen.set(path, { sha256: sha256(bytes), site });
+  put(path: string, hash: string, site: Site): void {
+    this.seen.set(path, { sha256: hash, site });
   }
 
   /** Records the sites of this load (only when it differs from what the file holds). */

@@ -200,6 +200,14 @@ export interface StagedFile {
   readonly bytes: number;
   /** SHA-256 of the content, when the renderer knows it (the render cache's output index records it). */
   readonly sha256?: string;
+  /** For an unchanged file: its stat in the output as the run found it (a commit leaves unchanged files alone). */
+  readonly stamp?: FileStamp;
+}
+
+/** What proves a file unchanged since it was last seen without reading it (as git's index does). */
+export interface FileStamp {
+  readonly mtimeMs: number;
+  readonly ino: number;
 }
 
 /** Where renderers put changed files: plain paths, so worker threads can use it too. */
@@ -302,7 +310,7 @@ export function stageFile(target: StagingTarget, file: RenderedFile): StagedFile
   return { path: file.path, changed: true, bytes };
 }
 
-/** One synth run's view of the output folder: stage files, then commit (swap) or abort. */
+/** One synth run's view of the output folder: stage files, then commit (journaled renames) or abort. */
 export class OutputTransaction {
   readonly target: StagingTarget;
   private readonly onlyDirs?: readonly string[];
