@@ -119,6 +119,22 @@ function allowed(egress: readonly EgressAllowance[]): Set<string> {
   return out;
 }
 
+/** A container whose entrypoint, probes or hooks start a shell (every exec of them would match the shell rule). */
+interface Exec {
+  exec?: { command?: string[] };
+}
+interface ContainerLike {
+  command?: string[];
+  lifecycle?: { preStop?: Exec; postStart?: Exec };
+  livenessProbe?: Exec;
+  readinessProbe?: Exec;
+  startupProbe?: Exec;
+}
+function startsShell(c: ContainerLike): boolean {
+  const execs = [c.command, c.lifecycle?.preStop?.exec?.command, c.lifecycle?.postStart?.exec?.command, c.livenessProbe?.exec?.command, c.readinessProbe?.exec?.command, c.startupProbe?.exec?.command];
+  return execs.some((cmd: string[] | undefined) => /(^|\/)(ba|da|z|k|c|tc|a)?sh$/.test(cmd?.[0] ?? ''));
+}
+
 describe.each(['factory-floor', 'warehouse', 'office'])('%s: the platform rules follow what the watched layers render', (name) => {
   const site = sampleSite(name);
   const rendered = build(name);
@@ -147,7 +163,7 @@ describe.each(['factory-floor', 'warehouse', 'office'])('%s: the platform rules 
       for (const path of w.modelPaths) expect({ ns: w.namespace, path, mounted: mounts.some((m) => m.mountPath === path || m.mountPath.startsWith(`${path}/`)) }).toEqual({ ns: w.namespace, path, mounted: true });
       const shells = pods
         .filter((p) => p.o.metadata.namespace === w.namespace)
-        .flatMap((p) => p.spec.containers.filter((c: { command?: string[] }) => /(^|\/)(ba|da|z|k|c|tc|a)?sh$/.test(c.command?.[0] ?? '')).map((c: { name: string }) => ({ owner: p.o.metadata.name, container: c.name })));
+        .flatMap((p) => [...p.spec.containers, ...(p.spec.initContainers ?? [])].filter(startsShell).map((c: { name: string }) => ({ owner: p.o.metadata.name, container: c.name })));
       const excepted = (s: { owner: string; container: string }) => w.shellExceptions.some((x) => x.container === s.container && `${s.owner}-`.startsWith(x.podPrefix));
       expect(shells.filter((s) => !excepted(s))).toEqual([]);
       // An exception with nothing to excuse is a hole in the rule.
