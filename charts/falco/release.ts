@@ -20,7 +20,8 @@
  *   shell in container") would never reach the platform rules;
  * - `metrics.enabled`: Prometheus metrics on the webserver (8765); the chart's metrics Service is scraped
  *   through the monitoring layer (a ServiceMonitor it renders from the layer's `scrapes`);
- * - stdout JSON output only (the node has no syslog in the container; Falco's events reach Loki with the pod logs).
+ * - JSON to stdout only, no syslog (there is none in the container): the events are in the Falco pods' log, which
+ *   the site's log agent ships with every other pod log where the site sends logs to a hub.
  */
 import { HelmRelease } from '../../lib/constructs/helm';
 import { HELM_CHARTS, IMAGES } from '../../lib/model/versions';
