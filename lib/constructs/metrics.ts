@@ -17,7 +17,12 @@
  * - cAdvisor (kubelet /metrics/cadvisor): container_* as scraped by kube-prometheus-stack's kubelet monitor;
  * - node-exporter: the cpu, meminfo, filesystem, loadavg and uname collectors;
  * - Argo CD application controller: argocd_app_info and friends (docs/operator-manual/metrics.md);
- * - Prometheus itself: `up` and the synthetic `ALERTS`/`ALERTS_FOR_STATE` series of the rule manager.
+ * - Prometheus itself: `up` and the synthetic `ALERTS`/`ALERTS_FOR_STATE` series of the rule manager;
+ * - Falco 0.44.1 (webserver /metrics, `metrics.enabled`): userspace/falco/falco_metrics.cpp of falcosecurity/falco
+ *   at tag 0.44.1 (namespace `falcosecurity`, subsystems `falco`/`scap`; `rules_matches` with labels rule_name,
+ *   priority as a number 0 emergency … 7 debug, source, and one `tag_<tag>="true"` per rule tag, only once a rule
+ *   matched) and the unit suffixes of libs 0.25.4 userspace/libsinsp/metrics_collector.cpp (counters `_total`,
+ *   memory `_bytes`, percentages `_ratio`); the kernel counters n_evts/n_drops come from libpman/src/stats.c.
  */
 import { histogramSeries, INFERENCE_METRICS, PROCESS_METRIC_NAMES } from '@edge-ai/inference-contract';
 
@@ -35,6 +40,8 @@ export enum Exporter {
   ArgoCd = 'argocd',
   /** Series Prometheus synthesises itself (`up`, `ALERTS`). */
   Prometheus = 'prometheus',
+  /** Falco's own /metrics (optional `layers.falco`). */
+  Falco = 'falco',
 }
 
 function inferenceServerMetrics(): string[] {
@@ -106,6 +113,7 @@ export const METRIC_CATALOGUE: Readonly<Record<Exporter, readonly string[]>> = {
     'kube_deployment_spec_replicas',
     'kube_statefulset_status_replicas_ready',
     'kube_daemonset_status_number_ready',
+    'kube_daemonset_status_desired_number_scheduled',
     'kube_persistentvolumeclaim_status_phase',
     'kube_namespace_status_phase',
   ],
@@ -141,6 +149,16 @@ export const METRIC_CATALOGUE: Readonly<Record<Exporter, readonly string[]>> = {
   ],
   [Exporter.ArgoCd]: ['argocd_app_info', 'argocd_app_sync_total', 'argocd_app_reconcile_count', 'argocd_app_reconcile_bucket', 'argocd_app_reconcile_sum'],
   [Exporter.Prometheus]: ['up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'ALERTS', 'ALERTS_FOR_STATE'],
+  [Exporter.Falco]: [
+    'falcosecurity_falco_version_info',
+    'falcosecurity_falco_rules_matches_total',
+    'falcosecurity_falco_outputs_queue_num_drops_total',
+    'falcosecurity_falco_cpu_usage_ratio',
+    'falcosecurity_falco_memory_rss_bytes',
+    'falcosecurity_scap_n_evts_total',
+    'falcosecurity_scap_n_drops_total',
+    'falcosecurity_scap_n_drops_buffer_total',
+  ],
 };
 
 /** Every metric name the given exporters emit. */

@@ -65,6 +65,14 @@ export const IMAGES = {
     tag: '0.153.0',
     architectures: ['amd64', 'arm64'],
   },
+  /**
+   * Falco (optional `layers.falco`, docs/decisions/0028-falco-runtime-security.md): the appVersion of the pinned
+   * falco chart. Multi-arch: falcosecurity/falco 0.44.1 .github/workflows/release.yaml builds `build-docker` and
+   * `build-docker-arm64`, reusable_publish_docker.yaml joins the x86_64 and aarch64 images into one manifest. The image
+   * bundles the default ruleset falco-rules-5.1.0 (cmake/modules/rules.cmake) and container plugin 0.7.1.
+   */
+  // renovate: datasource=docker depName=falcosecurity/falco
+  falco: { repository: 'falcosecurity/falco', tag: '0.44.1', architectures: ['amd64', 'arm64'] },
 } as const satisfies Record<string, ImageRef>;
 
 export const HELM_CHARTS = {
@@ -116,6 +124,12 @@ export const HELM_CHARTS = {
   /** Hub trace store: Tempo 2.10.8 (appVersion), monolithic chart on a PVC; vendored (tempo-2.2.4, git tag tempo-2.2.4). */
   // renovate: datasource=helm registryUrl=https://grafana-community.github.io/helm-charts depName=tempo
   tempo: { repoURL: 'https://grafana-community.github.io/helm-charts', chart: 'tempo', version: '2.2.4' },
+  /**
+   * Falco runtime security (docs/decisions/0028-falco-runtime-security.md): chart 9.1.0 ships Falco 0.44.1 (appVersion);
+   * vendored (falcosecurity/charts tag falco-9.1.0, sub-charts off). Image pinned in IMAGES.falco.
+   */
+  // renovate: datasource=helm registryUrl=https://falcosecurity.github.io/charts depName=falco
+  falco: { repoURL: 'https://falcosecurity.github.io/charts', chart: 'falco', version: '9.1.0' },
 } as const satisfies Record<string, HelmChartRef>;
 
 /** The Kubernetes minor the typed constructs (cdk8s-plus-28) target; see docs/decisions/0003. */

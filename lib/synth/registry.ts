@@ -3,10 +3,11 @@
  * under charts/ plus one line here (README "How to add a layer").
  */
 import { baselineLayer } from '../../charts/baseline';
+import { falcoLayer } from '../../charts/falco';
 import { gitopsLayer } from '../../charts/gitops';
 import { inferenceLayer } from '../../charts/inference';
 import { monitoringLayer } from '../../charts/monitoring';
 import { ollamaLayer } from '../../charts/ollama';
 import { LayerDefinition } from '../constructs/layer';
 
-export const LAYERS: readonly LayerDefinition[] = [baselineLayer, inferenceLayer, ollamaLayer, monitoringLayer, gitopsLayer];
+export const LAYERS: readonly LayerDefinition[] = [baselineLayer, inferenceLayer, ollamaLayer, falcoLayer, monitoringLayer, gitopsLayer];
