@@ -3,6 +3,7 @@
  * that needs both (the inventory schema alone cannot know which models exist or which nodes a runtime can use).
  * Each failure is an InputError naming the site file, the field, the value and the fix.
  */
+import { meshEnabled } from '../../lib/constructs/mesh';
 import { InputError } from '../../lib/model/errors';
 import { Architecture, ClientSpec, InferenceSpec } from '../../lib/model/schema';
 import { SiteContext, siteArchitectures } from '../../lib/model/site';
@@ -71,6 +72,8 @@ export interface InferenceLayerProps {
   readonly eligibleNodes: number;
   /** The site runs the monitoring layer (Prometheus for the analysis, OTel collector for traces). */
   readonly monitoring: boolean;
+  /** The site runs the Linkerd mesh: pods get a proxy, clients may reach it on 4143 (charts/mesh). @default false */
+  readonly mesh?: boolean;
 }
 
 /**
@@ -211,5 +214,6 @@ export function resolveInferenceProps(ctx: SiteContext, monitoring: boolean): In
     architectures,
     eligibleNodes: site.nodes.filter((n) => architectures.includes(n.arch)).length,
     monitoring,
+    mesh: meshEnabled(site),
   };
 }

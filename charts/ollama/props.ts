@@ -13,6 +13,7 @@
  */
 import { allocatable, formatMiB, RESERVE } from '../../lib/model/capacity';
 import { InputError } from '../../lib/model/errors';
+import { meshEnabled } from '../../lib/constructs/mesh';
 import { Architecture, ClientSpec, NodeSpec } from '../../lib/model/schema';
 import { SiteContext, siteArchitectures } from '../../lib/model/site';
 import { BLACKBOX_HTTP_MODULE, BLACKBOX_POD_LABELS, BLACKBOX_PROBER_URL, MONITORING_NAMESPACE } from '../../lib/constructs/telemetry';
@@ -138,6 +139,8 @@ export interface OllamaChartProps {
   readonly blackbox?: BlackboxExporterRef;
   /** @default 30 */
   readonly probeIntervalSeconds?: number;
+  /** The site runs the Linkerd mesh: server pods get a proxy, clients may reach it on 4143 (charts/mesh). @default false */
+  readonly mesh?: boolean;
 }
 
 /** One way a model can be loaded: a library model, or a custom model resolved to the library model it runs on. */
@@ -316,6 +319,7 @@ export function resolveOllamaProps(ctx: SiteContext, monitored = true, image: Im
     customModels: custom.map((c) => ({ name: c.name, modelfile: formatModelfile(catalog.modelfiles[c.name]) })),
     expectedModelIds,
     bootstrapDeadlineSeconds: roundUp(BOOTSTRAP_WAIT_SECONDS + downloadMiB / MIN_UPLINK_MIB_PER_SECOND, 300),
+    mesh: meshEnabled(site),
   };
 }
 

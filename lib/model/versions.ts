@@ -116,6 +116,21 @@ export const HELM_CHARTS = {
   /** Hub trace store: Tempo 2.10.8 (appVersion), monolithic chart on a PVC; vendored (tempo-2.2.4, git tag tempo-2.2.4). */
   // renovate: datasource=helm registryUrl=https://grafana-community.github.io/helm-charts depName=tempo
   tempo: { repoURL: 'https://grafana-community.github.io/helm-charts', chart: 'tempo', version: '2.2.4' },
+  /**
+   * Linkerd service mesh (charts/mesh, docs/decisions/0029-linkerd-service-mesh.md), stable-2.14.10: the newest
+   * `stable-*` tag of linkerd/linkerd2 (1ea6b271718f90182bdf747490895784988e980e, 2024-02-20); the newer edge
+   * charts declare kubeVersion >=1.31 and do not install on the fleet's K3s 1.28. Packages vendored in
+   * vendor/helm-charts/ (provenance there). Images (cr.l5d.io/linkerd/controller, policy-controller, proxy at
+   * stable-2.14.10; cni-plugin v1.3.0) are multi-arch: linkerd2 .github/workflows/release.yml builds
+   * `docker-target: multi-arch`, bin/_docker.sh `linux/amd64,linux/arm64,linux/arm/v7`.
+   */
+  // renovate: datasource=helm registryUrl=https://helm.linkerd.io/stable depName=linkerd-crds
+  linkerdCrds: { repoURL: 'https://helm.linkerd.io/stable', chart: 'linkerd-crds', version: '1.8.0' },
+  // renovate: datasource=helm registryUrl=https://helm.linkerd.io/stable depName=linkerd-control-plane
+  linkerdControlPlane: { repoURL: 'https://helm.linkerd.io/stable', chart: 'linkerd-control-plane', version: '1.16.11' },
+  /** The Linkerd CNI plugin of the same tag (chart 30.12.2, image cr.l5d.io/linkerd/cni-plugin:v1.3.0): no NET_ADMIN init container in the meshed pods. */
+  // renovate: datasource=helm registryUrl=https://helm.linkerd.io/stable depName=linkerd2-cni
+  linkerdCni: { repoURL: 'https://helm.linkerd.io/stable', chart: 'linkerd2-cni', version: '30.12.2' },
 } as const satisfies Record<string, HelmChartRef>;
 
 /** The Kubernetes minor the typed constructs (cdk8s-plus-28) target; see docs/decisions/0003. */

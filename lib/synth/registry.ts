@@ -5,8 +5,9 @@
 import { baselineLayer } from '../../charts/baseline';
 import { gitopsLayer } from '../../charts/gitops';
 import { inferenceLayer } from '../../charts/inference';
+import { meshLayer } from '../../charts/mesh';
 import { monitoringLayer } from '../../charts/monitoring';
 import { ollamaLayer } from '../../charts/ollama';
 import { LayerDefinition } from '../constructs/layer';
 
-export const LAYERS: readonly LayerDefinition[] = [baselineLayer, inferenceLayer, ollamaLayer, monitoringLayer, gitopsLayer];
+export const LAYERS: readonly LayerDefinition[] = [baselineLayer, inferenceLayer, ollamaLayer, meshLayer, monitoringLayer, gitopsLayer];
