@@ -1,0 +1,247 @@
+/**
+ * The mesh layer (charts/mesh, ADR 0029): opt-in per site, the proxies counted in the capacity check, the
+ * Linkerd releases as real `helm template` renders them (ports, identity, Pod Security, monitors), and nothing
+ * of it at a site that does not opt in. The full closed-world validation of every release of the mesh sample
+ * site (factory-floor) runs in test/helm/releases.test.ts.
+ */
+import { HELM_CHARTS } from '../../lib/model/versions';
+import { InputError } from '../../lib/model/errors';
+import { PROMETHEUS_SELECTOR_LABELS } from '../../lib/constructs/telemetry';
+import { helmApplications, renderSiteReleases, RenderedRelease } from '../../tools/helm/releases';
+import { type JsonObject } from '../../tools/validate/common';
+import { formatIssue, validateManifests } from '../../tools/validate';
+import { formatViolation, podSecurityViolations } from '../../tools/validate/pod-security';
+import { GENERATED_AT_RENDER, SYNC_WAVES } from '../../charts/mesh/releases';
+import { IDENTITY_OBJECTS, LINKERD_CNI_NAMESPACE, LINKERD_NAMESPACE, PORTS, RELEASES } from '../../charts/mesh/names';
+import { Site } from '../../lib/model/schema';
+import { buildSite, BuiltSite, findResource, K8sObject, resolvedLayers, sampleSite, siteFromYaml } from '../helpers';
+
+const MESH_SITE = 'factory-floor';
+
+/** A one-node site on a 4 GiB Raspberry Pi 4, the fleet's smallest node, with or without the mesh. */
+function piSite(mesh: boolean, prometheusMemoryMiB: number) {
+  return siteFromYaml(`
+name: pi-line
+location: test
+ring: 1
+nodes:
+  - { name: pi-01, ip: 192.168.7.10, arch: arm64, cpuCores: 4, memoryGiB: 4, role: server }
+layers:
+  inference: { replicas: 2, maxReplicas: 2 }
+  ollama: { enabled: false }
+  monitoring: { prometheusMemoryMiB: ${prometheusMemoryMiB} }
+${mesh ? '  mesh: { enabled: true }\n' : ''}`);
+}
+
+let meshSite: BuiltSite | undefined;
+/** The mesh sample site, rendered once for the file. */
+function meshSiteBuilt(): BuiltSite {
+  meshSite ??= buildSite(sampleSite(MESH_SITE));
+  return meshSite;
+}
+
+/** What the mesh layer adds to a site's requests: its declared proxies and its releases' pods. */
+function meshCostMiB(site: Site): number {
+  const mesh = resolvedLayers(site).get('mesh');
+  if (!mesh) throw new Error(`site ${site.name} has no mesh`);
+  return [...mesh.requests, ...mesh.releases({ layers: [] }).flatMap((r) => r.requests)].reduce((a, c) => a + c.memoryMiB, 0);
+}
+
+describe('mesh: capacity with proxies', () => {
+  it('a site whose node fits the workloads without proxies fails the check with them, naming the site and the numbers', () => {
+    const base = buildSite(piSite(false, 256)).rendered.summary;
+    const cost = meshCostMiB(piSite(true, 256));
+    // Control plane (3 controllers + their proxies), the CNI installer, one proxy per inference replica.
+    expect(cost).toBe(96 + 32 + 48 + 32 + 48 + 3 * 48 + 32 + 2 * 48);
+    // Fill the node with Prometheus memory until only half the mesh's cost is left.
+    const slack = base.allocatable.memoryMiB - base.requests.memoryMiB;
+    expect(slack).toBeGreaterThan(cost);
+    const tight = 256 + slack - Math.floor(cost / 2);
+    expect(buildSite(piSite(false, tight)).rendered.summary.requests.memoryMiB).toBeLessThanOrEqual(base.allocatable.memoryMiB);
+    let error: unknown;
+    try {
+      buildSite(piSite(true, tight));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/^sites\/pi-line\.yaml: nodes .*site "pi-line" does not have the capacity its workloads request/);
+    expect(message).toContain(`allocatable cpu 3500m / memory ${base.allocatable.memoryMiB} MiB`);
+    // The requests it reports are the workloads' plus exactly the mesh's (what tipped the site over).
+    const withoutMesh = base.requests.memoryMiB + (tight - 256);
+    expect(message).toContain(`memory ${withoutMesh + cost} MiB`);
+    expect(withoutMesh).toBeLessThanOrEqual(base.allocatable.memoryMiB);
+  });
+
+  it(`${MESH_SITE} with the mesh passes, and its summary counts every proxy`, () => {
+    const site = sampleSite(MESH_SITE);
+    expect(site.layers.mesh?.enabled).toBe(true);
+    const { summary } = meshSiteBuilt().rendered;
+    // Inference (2 replicas) and Ollama (1) meshed: 3 workload proxies + the control plane + CNI on 2 nodes.
+    expect(meshCostMiB(site)).toBe(96 + 32 + 48 + 32 + 48 + 3 * 48 + 2 * 32 + 3 * 48);
+    const listed = summary.layers.map((l) => l.layer);
+    expect(listed).toContain('mesh');
+    expect(summary.requests.memoryMiB).toBeLessThanOrEqual(summary.allocatable.memoryMiB);
+  });
+});
+
+describe(`mesh: ${MESH_SITE} renders`, () => {
+  let built: BuiltSite;
+  beforeAll(() => {
+    built = meshSiteBuilt();
+  });
+
+  it('the three Linkerd releases as Applications, CRDs first, the control plane after the Prometheus CRDs and before the layers', () => {
+    const all = built.layers.gitops.filter((o) => o.kind === 'Application');
+    const apps = all.filter((o) => String(o.spec?.source?.chart ?? '').includes('linkerd'));
+    const wave = (release: string) => Number(findResource(all, 'Application', `${MESH_SITE}-${release}`).metadata.annotations?.['argocd.argoproj.io/sync-wave']);
+    expect(apps.map((a) => a.metadata.name).sort()).toEqual([RELEASES.cni, RELEASES.controlPlane, RELEASES.crds].map((r) => `${MESH_SITE}-${r}`).sort());
+    expect([wave(RELEASES.crds), wave(RELEASES.cni), wave(RELEASES.controlPlane)]).toEqual([SYNC_WAVES.crds, SYNC_WAVES.cni, SYNC_WAVES.controlPlane]);
+    expect(wave(RELEASES.crds)).toBeLessThan(wave(RELEASES.cni));
+    expect(wave(RELEASES.controlPlane)).toBeGreaterThan(wave('kube-prometheus-stack'));
+    expect(wave(RELEASES.controlPlane)).toBeLessThan(0);
+    const cp = findResource(apps, 'Application', `${MESH_SITE}-${RELEASES.controlPlane}`);
+    expect(cp.spec.source.targetRevision).toBe(HELM_CHARTS.linkerdControlPlane.version);
+    // The render-time certificates and checksums are left as they are live (otherwise: a restart loop).
+    expect(cp.spec.ignoreDifferences).toEqual(expect.arrayContaining(GENERATED_AT_RENDER.map((d) => expect.objectContaining({ kind: d.kind, name: d.name }))));
+    expect(cp.spec.syncPolicy.syncOptions).toContain('RespectIgnoreDifferences=true');
+  });
+
+  it('the inference and Ollama pods ask for a proxy; the Ollama bootstrap Job does not (it would never complete)', () => {
+    const rollout = findResource(built.layers.inference, 'Rollout', 'inference-server', 'inference');
+    expect(rollout.spec.template.metadata.annotations['linkerd.io/inject']).toBe('enabled');
+    const sts = findResource(built.layers.ollama, 'StatefulSet', 'ollama', 'ollama');
+    expect(sts.spec.template.metadata.annotations['linkerd.io/inject']).toBe('enabled');
+    const job = built.layers.ollama.find((o) => o.kind === 'Job');
+    expect(job?.spec.template.metadata.annotations?.['linkerd.io/inject']).toBeUndefined();
+  });
+
+  it('namespaces: linkerd restricted with API server egress, linkerd-cni privileged with its reason, meshed namespaces still restricted', () => {
+    const ns = (name: string) => findResource(built.layers.baseline, 'Namespace', name);
+    expect(ns(LINKERD_NAMESPACE).metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    expect(ns(LINKERD_CNI_NAMESPACE).metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('privileged');
+    expect(ns(LINKERD_CNI_NAMESPACE).metadata.annotations?.['edge-ai.io/pod-security-reason']).toMatch(/hostPath/);
+    for (const meshed of ['inference', 'ollama']) expect(ns(meshed).metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    findResource(built.layers.baseline, 'NetworkPolicy', 'allow-kube-apiserver', LINKERD_NAMESPACE);
+  });
+
+  it('NetworkPolicies: proxies reach the control plane, the API server the webhooks, Prometheus the admin ports', () => {
+    const mesh = built.layers.mesh;
+    const ports = (rule: { ports?: { port: number }[] }) => (rule.ports ?? []).map((p) => p.port).sort((a, b) => a - b);
+    const cp = findResource(mesh, 'NetworkPolicy', 'linkerd-control-plane', LINKERD_NAMESPACE);
+    expect(ports(cp.spec.ingress[0])).toEqual([PORTS.proxyInbound, PORTS.identity, PORTS.destination, PORTS.policy].sort((a, b) => a - b));
+    expect(cp.spec.ingress[0].from[0].namespaceSelector.matchExpressions[0].values).toEqual(['inference', LINKERD_NAMESPACE, 'ollama']);
+    const webhooks = findResource(mesh, 'NetworkPolicy', 'linkerd-webhooks', LINKERD_NAMESPACE);
+    expect(ports(webhooks.spec.ingress[0])).toEqual([PORTS.webhook, PORTS.policyWebhook]);
+    expect(webhooks.spec.ingress[0].from.map((p: { ipBlock: { cidr: string } }) => p.ipBlock.cidr)).toEqual(['192.168.1.10/32', '10.42.0.0/16']);
+    const scrape = findResource(mesh, 'NetworkPolicy', 'linkerd-prometheus', LINKERD_NAMESPACE);
+    expect(ports(scrape.spec.ingress[0])).toEqual([PORTS.proxyAdmin, ...PORTS.controllerAdmin]);
+    for (const ns of ['inference', 'ollama']) {
+      const p = findResource(mesh, 'NetworkPolicy', 'linkerd-proxy', ns);
+      expect({ ns, egress: ports(p.spec.egress[0]), ingress: ports(p.spec.ingress[0]) }).toEqual({ ns, egress: [PORTS.identity, PORTS.destination, PORTS.policy], ingress: [PORTS.proxyAdmin] });
+    }
+    expect(validateManifests([...mesh]).map(formatIssue)).toEqual([]);
+  });
+
+  it('the mesh alerts are rendered with the site rules, on metrics of the catalogue', () => {
+    const rules = built.layers.monitoring.filter((o) => o.kind === 'PrometheusRule' && o.metadata.name === 'edge-ai-mesh');
+    expect(rules).toHaveLength(1);
+    const alerts = rules[0].spec.groups.flatMap((g: { rules: { alert?: string }[] }) => g.rules.map((r) => r.alert));
+    expect(alerts).toEqual(['LinkerdControlPlaneDown', 'LinkerdProxyMissing', 'LinkerdProxyCertificateExpiring']);
+    expect(JSON.stringify(rules[0])).toContain('namespace=~\\"inference|ollama\\"');
+  });
+});
+
+describe('mesh: a site without layers.mesh', () => {
+  const office = sampleSite('office');
+  let officeBuilt: BuiltSite;
+  beforeAll(() => {
+    officeBuilt = buildSite(office);
+  });
+
+  it('has no Linkerd object, annotation, namespace or release (only the chart repository in the AppProject\'s allowed sources)', () => {
+    expect(office.layers.mesh).toBeUndefined();
+    expect(Object.keys(officeBuilt.layers)).not.toContain('mesh');
+    const withoutSources = officeBuilt.all.map((o) => (o.kind === 'AppProject' ? { ...o, spec: { ...o.spec, sourceRepos: [] } } : o));
+    expect(JSON.stringify(withoutSources)).not.toMatch(/linkerd|4143/i);
+  });
+
+  it('mesh: { enabled: false } renders exactly the same files as no key', () => {
+    const explicit = { ...office, layers: { ...office.layers, mesh: { enabled: false, proxyCpuMillicores: 20, proxyMemoryMiB: 48 } } };
+    expect(buildSite(explicit).rendered.files).toEqual(officeBuilt.rendered.files);
+  });
+
+  it('rejects a proxy size that is a unit mistake, naming the field and the fix', () => {
+    expect(() => siteFromYaml('name: x\nlocation: t\nring: 1\nnodes: [{ name: n, ip: 192.168.1.2, arch: arm64, cpuCores: 4, memoryGiB: 4 }]\nlayers:\n  mesh: { enabled: true, proxyMemoryMiB: 49152 }\n')).toThrow(
+      /layers\.mesh\.proxyMemoryMiB.*must be at most 1024 MiB: a Linkerd proxy at the edge needs tens of MiB; did you write KiB\?/,
+    );
+  });
+});
+
+describe('mesh: the Linkerd releases as helm renders them', () => {
+  let releases: RenderedRelease[];
+  const kindName = (o: JsonObject) => `${String(o.kind)}/${String((o.metadata as { name?: string } | undefined)?.name)}`;
+  const objectsOf = (release: string) => releases.find((r) => r.app.releaseName === release)?.objects ?? [];
+  const container = (deployment: string, name: string) => {
+    const d = objectsOf(RELEASES.controlPlane).find((o) => kindName(o) === `Deployment/${deployment}`) as unknown as K8sObject;
+    return (d.spec.template.spec.containers as { name: string; ports?: { containerPort: number; name?: string }[]; args?: string[] }[]).find((c) => c.name === name);
+  };
+  beforeAll(async () => {
+    const site = sampleSite(MESH_SITE);
+    const apps = helmApplications(meshSiteBuilt().layers.gitops).filter((a) => a.chart.startsWith('linkerd'));
+    ({ releases } = await renderSiteReleases(apps, { kubeVersion: site.k3sVersion, extraCrds: [] }));
+  }, 60000);
+
+  it('the chart listens where the NetworkPolicies and the PodMonitor expect', () => {
+    const portsOf = (deployment: string, name: string) => (container(deployment, name)?.ports ?? []).map((p) => p.containerPort).sort((a, b) => a - b);
+    expect(portsOf('linkerd-identity', 'identity')).toEqual([PORTS.identity, 9990]);
+    expect(portsOf('linkerd-destination', 'destination')).toEqual([PORTS.destination, 9996]);
+    expect(portsOf('linkerd-destination', 'policy')).toEqual([PORTS.policy, PORTS.policyWebhook, 9990].sort((a, b) => a - b));
+    expect(portsOf('linkerd-destination', 'sp-validator')).toEqual([PORTS.webhook, 9997]);
+    expect(portsOf('linkerd-proxy-injector', 'proxy-injector')).toEqual([PORTS.webhook, 9995]);
+    expect(container('linkerd-identity', 'linkerd-proxy')?.ports).toEqual([
+      { containerPort: PORTS.proxyInbound, name: 'linkerd-proxy' },
+      { containerPort: PORTS.proxyAdmin, name: 'linkerd-admin' },
+    ]);
+  });
+
+  it('identity: external CA with a kubernetes.io/tls issuer; no certificate, key or trust root from the chart', () => {
+    expect(container('linkerd-identity', 'identity')?.args).toContain('-identity-scheme=kubernetes.io/tls');
+    const names = objectsOf(RELEASES.controlPlane).map(kindName);
+    expect(names).not.toContain(`Secret/${IDENTITY_OBJECTS.issuerSecret}`);
+    expect(names).not.toContain(`ConfigMap/${IDENTITY_OBJECTS.trustRootsConfigMap}`);
+    expect(JSON.stringify(objectsOf(RELEASES.controlPlane))).not.toContain('BEGIN CERTIFICATE');
+    // What ignoreDifferences names exists in the render (a rename upstream would silently re-enable the loop).
+    for (const d of GENERATED_AT_RENDER) expect(names).toContain(`${d.kind}/${d.name}`);
+  });
+
+  it('every pod of the control plane passes Pod Security restricted (CNI mode: no NET_ADMIN init container), the CNI installer needs privileged', () => {
+    const pods = objectsOf(RELEASES.controlPlane).filter((o) => o.kind === 'Deployment');
+    expect(pods.map(kindName).sort()).toEqual(['Deployment/linkerd-destination', 'Deployment/linkerd-identity', 'Deployment/linkerd-proxy-injector']);
+    expect(pods.flatMap((o) => podSecurityViolations(o, 'restricted', LINKERD_NAMESPACE).map(formatViolation))).toEqual([]);
+    const cni = objectsOf(RELEASES.cni).find((o) => o.kind === 'DaemonSet') as JsonObject;
+    expect(podSecurityViolations(cni, 'baseline', LINKERD_CNI_NAMESPACE).map((v) => v.message)).toEqual(expect.arrayContaining([expect.stringMatching(/hostPath/)]));
+    expect(JSON.stringify(cni)).toContain('/var/lib/rancher/k3s/agent/etc/cni/net.d');
+  });
+
+  it('the injected proxies are sized from the inventory and drop every capability (linkerd-config values)', () => {
+    const config = objectsOf(RELEASES.controlPlane).find((o) => kindName(o) === 'ConfigMap/linkerd-config') as { data: { values: string } };
+    expect(config.data.values).toMatch(/capabilities:\n\s+drop:\n\s+- ALL/);
+    expect(config.data.values).toMatch(/memory:\n\s+limit: 48Mi\n\s+request: 48Mi/);
+    expect(config.data.values).toMatch(/cniEnabled: true/);
+  });
+
+  it('PodMonitors for the proxies (port linkerd-admin) and the controllers carry the site Prometheus selector', () => {
+    const monitors = objectsOf(RELEASES.controlPlane).filter((o) => o.kind === 'PodMonitor') as unknown as K8sObject[];
+    expect(monitors.map((m) => m.metadata.name).sort()).toEqual(['linkerd-controller', 'linkerd-proxy']);
+    for (const m of monitors) expect(m.metadata.labels).toMatchObject(PROMETHEUS_SELECTOR_LABELS);
+    const proxy = monitors.find((m) => m.metadata.name === 'linkerd-proxy');
+    expect(JSON.stringify(proxy?.spec.podMetricsEndpoints[0].relabelings[0])).toContain('linkerd-proxy;linkerd-admin;linkerd');
+  });
+
+  it('linkerd-crds installs the policy and Gateway API CRDs the control plane serves', () => {
+    const crds = objectsOf(RELEASES.crds).map((o) => String((o.metadata as { name: string }).name)).sort();
+    expect(crds).toEqual(expect.arrayContaining(['httproutes.gateway.networking.k8s.io', 'servers.policy.linkerd.io', 'serviceprofiles.linkerd.io', 'authorizationpolicies.policy.linkerd.io']));
+  });
+});
