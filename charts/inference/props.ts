@@ -3,7 +3,6 @@
  * that needs both (the inventory schema alone cannot know which models exist or which nodes a runtime can use).
  * Each failure is an InputError naming the site file, the field, the value and the fix.
  */
-import { meshEnabled } from '../../lib/constructs/mesh';
 import { InputError } from '../../lib/model/errors';
 import { Architecture, ClientSpec, InferenceSpec } from '../../lib/model/schema';
 import { SiteContext, siteArchitectures } from '../../lib/model/site';
@@ -214,6 +213,5 @@ export function resolveInferenceProps(ctx: SiteContext, monitoring: boolean): In
     architectures,
     eligibleNodes: site.nodes.filter((n) => architectures.includes(n.arch)).length,
     monitoring,
-    mesh: meshEnabled(site),
   };
 }

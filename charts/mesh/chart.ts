@@ -36,8 +36,13 @@ const prometheus: k8s.NetworkPolicyPeer = {
 /** What a proxy dials in the control plane. */
 const CONTROL_PLANE_PORTS = [PORTS.identity, PORTS.destination, PORTS.policy] as const;
 
+export interface MeshChartProps extends MeshProps {
+  /** Namespaces whose pods carry a proxy (the active ones of MESHED_NAMESPACES). */
+  readonly meshedNamespaces: readonly string[];
+}
+
 export class MeshChart extends Chart {
-  constructor(scope: Construct, id: string, props: MeshProps) {
+  constructor(scope: Construct, id: string, props: MeshChartProps) {
     super(scope, id, { labels: chartLabels(props.site, 'mesh'), disableResourceNameHashes: true });
     const proxied = [LINKERD_NAMESPACE, ...props.meshedNamespaces];
 

@@ -10,42 +10,41 @@ import { defineLayer } from '../../lib/constructs/layer';
 import { Exporter } from '../../lib/constructs/metrics';
 import { MeshChart } from './chart';
 import { LINKERD_CNI_NAMESPACE, LINKERD_NAMESPACE } from './names';
-import { MeshProps, proxyConsumers, resolveMeshProps } from './props';
-import { meshEnabled } from '../../lib/constructs/mesh';
+import { MeshProps, resolveMeshProps } from './props';
+import { MESH_LAYER, MESHED_NAMESPACES } from '../../lib/constructs/mesh';
 import { linkerdCniRelease, linkerdControlPlaneRelease, linkerdCrdsRelease } from './releases';
 import { meshRules } from './rules';
 
 export const meshLayer = defineLayer<MeshProps>({
-  name: 'mesh',
-  reads: ['inference', 'ollama', 'monitoring'],
-  resolve: (ctx) => {
-    const spec = ctx.site.layers.mesh;
-    if (!spec || !meshEnabled(ctx.site)) return undefined;
-    return resolveMeshProps(ctx.site, spec, { inference: ctx.isActive('inference'), ollama: ctx.isActive('ollama'), monitoring: ctx.isActive('monitoring') });
-  },
+  name: MESH_LAYER,
+  reads: ['monitoring'],
+  resolve: (ctx) => (ctx.site.layers.mesh?.enabled === true ? resolveMeshProps(ctx.site, ctx.isActive('monitoring')) : undefined),
   namespaces: () => [
     // Restricted: with the CNI plugin no control-plane pod needs linkerd-init's NET_ADMIN; the controllers talk
     // to the API server (identity reviews tokens, destination and policy watch endpoints and policies).
-    { name: LINKERD_NAMESPACE, layer: 'mesh', podSecurity: 'restricted', apiServerEgress: true },
+    { name: LINKERD_NAMESPACE, layer: MESH_LAYER, podSecurity: 'restricted', apiServerEgress: true },
     {
       name: LINKERD_CNI_NAMESPACE,
-      layer: 'mesh',
+      layer: MESH_LAYER,
       podSecurity: 'privileged',
       podSecurityReason:
         'linkerd-cni installer only: it runs as root and writes the Linkerd CNI plugin and its chained config into the host\'s K3s CNI directories (hostPath), which is what lets every meshed pod stay at Pod Security restricted (docs/decisions/0029-linkerd-service-mesh.md)',
-      // The plugin's kubeconfig is written for the host; the installer itself only watches its config file.
+      // The installer reads its service account's access to write the plugin's kubeconfig for the host.
       apiServerEgress: true,
     },
   ],
   telemetry: (props) =>
     props.monitored
       ? {
-          rules: [meshRules(props.meshedNamespaces)],
+          rules: [meshRules()],
           exporters: [Exporter.LinkerdProxy],
           workloadAlerts: true,
         }
       : {},
-  requests: (props) => proxyConsumers(props),
   releases: (props) => [linkerdCrdsRelease(), linkerdCniRelease(props), linkerdControlPlaneRelease(props)],
-  build: (scope, props) => new MeshChart(scope, 'mesh', props),
+  // The meshed namespaces are those of the active layers the platform meshes (their pods carry the annotation).
+  build: (scope, props, site) => {
+    const active = new Set(site.layers.flatMap((l) => l.namespaces.map((n) => n.name)));
+    return new MeshChart(scope, MESH_LAYER, { ...props, meshedNamespaces: MESHED_NAMESPACES.filter((n) => active.has(n)) });
+  },
 });

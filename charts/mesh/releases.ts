@@ -25,7 +25,7 @@ import { HelmIgnoreDifference, HelmRelease } from '../../lib/constructs/helm';
 import { PROMETHEUS_SELECTOR_LABELS } from '../../lib/constructs/telemetry';
 import { HELM_CHARTS } from '../../lib/model/versions';
 import { K3S_CLUSTER_CIDRS } from '../../lib/model/k3s';
-import { LINKERD_CNI_NAMESPACE, LINKERD_NAMESPACE, K3S_CNI_PATHS, PORTS, RELEASES } from './names';
+import { LINKERD_CNI_NAMESPACE, LINKERD_NAMESPACE, K3S_CNI_PATHS, RELEASES } from './names';
 import { CONTROL_PLANE_SIZES, ContainerSize, controlPlaneConsumers, MeshProps } from './props';
 
 export const SYNC_WAVES = { crds: -7, cni: -6, controlPlane: -4 } as const;
@@ -129,6 +129,3 @@ export function linkerdControlPlaneRelease(props: MeshProps): HelmRelease {
     requests: controlPlane,
   };
 }
-
-/** The proxy admin port the PodMonitor keeps (container port `linkerd-admin`). */
-export const PROXY_ADMIN_PORT = PORTS.proxyAdmin;

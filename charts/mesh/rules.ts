@@ -5,6 +5,7 @@
  * metrics.rs), scraped by the chart's `linkerd-proxy` PodMonitor on the `linkerd-admin` port 4191.
  */
 import { RuleModule, SeriesInput } from '../../lib/constructs/rules';
+import { MESHED_NAMESPACES } from '../../lib/constructs/mesh';
 import { LINKERD_NAMESPACE } from './names';
 
 const LAYER = { layer: 'mesh' } as const;
@@ -16,9 +17,10 @@ const CONTROL_PLANE_DOWN_FOR = '5m';
 const CERT_MIN_REMAINING_SECONDS = 6 * 3600;
 const CERT_EXPIRING_FOR = '15m';
 
-export function meshRules(meshedNamespaces: readonly string[]): RuleModule {
-  const nsRegex = meshedNamespaces.join('|');
-  const testNs = meshedNamespaces[0] ?? 'inference';
+/** `namespaces`: where meshed pods run (a namespace without pods at a site simply never alerts). */
+export function meshRules(namespaces: readonly string[] = MESHED_NAMESPACES): RuleModule {
+  const nsRegex = namespaces.join('|');
+  const testNs = namespaces[0];
   const pod = `${testNs}-server-0`;
   const podInfo = (createdBy: string): SeriesInput => ({
     series: `kube_pod_info{created_by_kind="${createdBy}", namespace="${testNs}", node="node-a", pod="${pod}"}`,

@@ -13,7 +13,6 @@
  */
 import { allocatable, formatMiB, RESERVE } from '../../lib/model/capacity';
 import { InputError } from '../../lib/model/errors';
-import { meshEnabled } from '../../lib/constructs/mesh';
 import { Architecture, ClientSpec, NodeSpec } from '../../lib/model/schema';
 import { SiteContext, siteArchitectures } from '../../lib/model/site';
 import { BLACKBOX_HTTP_MODULE, BLACKBOX_POD_LABELS, BLACKBOX_PROBER_URL, MONITORING_NAMESPACE } from '../../lib/constructs/telemetry';
@@ -319,7 +318,6 @@ export function resolveOllamaProps(ctx: SiteContext, monitored = true, image: Im
     customModels: custom.map((c) => ({ name: c.name, modelfile: formatModelfile(catalog.modelfiles[c.name]) })),
     expectedModelIds,
     bootstrapDeadlineSeconds: roundUp(BOOTSTRAP_WAIT_SECONDS + downloadMiB / MIN_UPLINK_MIB_PER_SECOND, 300),
-    mesh: meshEnabled(site),
   };
 }
 

@@ -271,26 +271,15 @@ const ollama = z
 
 /**
  * Opt-in Linkerd service mesh (charts/mesh, docs/decisions/0029-linkerd-service-mesh.md): mTLS between the
- * inference and Ollama servers and their meshed clients. Off by default: a proxy per pod costs memory a 4 GiB
- * Pi cannot always spare, and the capacity check counts it.
+ * inference and Ollama servers and their meshed clients. Off by default: the control plane and a proxy per pod
+ * cost memory a 4 GiB Pi cannot always spare, and the capacity check counts them.
  */
 const mesh = z
   .object({
-    enabled: z.boolean().default(false).describe('Run the Linkerd control plane and inject a proxy into the inference and Ollama pods. @default false'),
-    proxyCpuMillicores: z
-      .number()
-      .int()
-      .min(10, 'must be at least 10 millicores (1000 = one core): the proxy handles every request of its pod')
-      .max(1000, 'must be at most 1000 millicores (one core): did you write millicores where cores were meant?')
-      .default(20)
-      .describe('CPU request of each injected Linkerd proxy (limit: 10×, for TLS handshake bursts). @default 20'),
-    proxyMemoryMiB: z
-      .number()
-      .int()
-      .min(16, 'must be at least 16 MiB: the Linkerd proxy is OOM-killed below that')
-      .max(1024, 'must be at most 1024 MiB: a Linkerd proxy at the edge needs tens of MiB; did you write KiB?')
-      .default(48)
-      .describe('Memory request and limit of each injected Linkerd proxy, in MiB (counted per meshed pod in the capacity check). @default 48'),
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe('Run the Linkerd control plane and inject a proxy into the inference and Ollama pods (mTLS). @default false'),
   })
   .strict();
 

@@ -40,11 +40,13 @@ function meshSiteBuilt(): BuiltSite {
   return meshSite;
 }
 
-/** What the mesh layer adds to a site's requests: its declared proxies and its releases' pods. */
+/** What the mesh adds to a site's requests: its releases' pods and the proxies the meshed layers declare. */
 function meshCostMiB(site: Site): number {
-  const mesh = resolvedLayers(site).get('mesh');
+  const layers = resolvedLayers(site);
+  const mesh = layers.get('mesh');
   if (!mesh) throw new Error(`site ${site.name} has no mesh`);
-  return [...mesh.requests, ...mesh.releases({ layers: [] }).flatMap((r) => r.requests)].reduce((a, c) => a + c.memoryMiB, 0);
+  const proxies = [...layers.values()].flatMap((l) => l.requests).filter((c) => c.name.includes('linkerd-proxy'));
+  return [...proxies, ...mesh.releases({ layers: [] }).flatMap((r) => r.requests)].reduce((a, c) => a + c.memoryMiB, 0);
 }
 
 describe('mesh: capacity with proxies', () => {
@@ -168,13 +170,13 @@ describe('mesh: a site without layers.mesh', () => {
   });
 
   it('mesh: { enabled: false } renders exactly the same files as no key', () => {
-    const explicit = { ...office, layers: { ...office.layers, mesh: { enabled: false, proxyCpuMillicores: 20, proxyMemoryMiB: 48 } } };
+    const explicit = { ...office, layers: { ...office.layers, mesh: { enabled: false } } };
     expect(buildSite(explicit).rendered.files).toEqual(officeBuilt.rendered.files);
   });
 
-  it('rejects a proxy size that is a unit mistake, naming the field and the fix', () => {
-    expect(() => siteFromYaml('name: x\nlocation: t\nring: 1\nnodes: [{ name: n, ip: 192.168.1.2, arch: arm64, cpuCores: 4, memoryGiB: 4 }]\nlayers:\n  mesh: { enabled: true, proxyMemoryMiB: 49152 }\n')).toThrow(
-      /layers\.mesh\.proxyMemoryMiB.*must be at most 1024 MiB: a Linkerd proxy at the edge needs tens of MiB; did you write KiB\?/,
+  it('rejects an unknown key under layers.mesh, naming it', () => {
+    expect(() => siteFromYaml('name: x\nlocation: t\nring: 1\nnodes: [{ name: n, ip: 192.168.1.2, arch: arm64, cpuCores: 4, memoryGiB: 4 }]\nlayers:\n  mesh: { enabled: true, proxyMemoryMiB: 48 }\n')).toThrow(
+      /layers\.mesh.*proxyMemoryMiB/,
     );
   });
 });
@@ -225,7 +227,7 @@ describe('mesh: the Linkerd releases as helm renders them', () => {
     expect(JSON.stringify(cni)).toContain('/var/lib/rancher/k3s/agent/etc/cni/net.d');
   });
 
-  it('the injected proxies are sized from the inventory and drop every capability (linkerd-config values)', () => {
+  it('the injected proxies are sized by MESH_PROXY (lib/constructs/mesh.ts) and drop every capability (linkerd-config values)', () => {
     const config = objectsOf(RELEASES.controlPlane).find((o) => kindName(o) === 'ConfigMap/linkerd-config') as { data: { values: string } };
     expect(config.data.values).toMatch(/capabilities:\n\s+drop:\n\s+- ALL/);
     expect(config.data.values).toMatch(/memory:\n\s+limit: 48Mi\n\s+request: 48Mi/);
