@@ -29,7 +29,8 @@ export const meshLayer = defineLayer<MeshProps>({
       podSecurity: 'privileged',
       podSecurityReason:
         'linkerd-cni installer only: it runs as root and writes the Linkerd CNI plugin and its chained config into the host\'s K3s CNI directories (hostPath), which is what lets every meshed pod stay at Pod Security restricted (docs/decisions/0029-linkerd-service-mesh.md)',
-      // The installer reads its service account's access to write the plugin's kubeconfig for the host.
+      // The installer writes a kubeconfig from its service account for the plugin, which then calls the API server
+      // from the host network (outside any NetworkPolicy); the installer pod itself is allowed to as well.
       apiServerEgress: true,
     },
   ],

@@ -121,8 +121,10 @@ export const HELM_CHARTS = {
    * `stable-*` tag of linkerd/linkerd2 (1ea6b271718f90182bdf747490895784988e980e, 2024-02-20); the newer edge
    * charts declare kubeVersion >=1.31 and do not install on the fleet's K3s 1.28. Packages vendored in
    * vendor/helm-charts/ (provenance there). Images (cr.l5d.io/linkerd/controller, policy-controller, proxy at
-   * stable-2.14.10; cni-plugin v1.3.0) are multi-arch: linkerd2 .github/workflows/release.yml builds
-   * `docker-target: multi-arch`, bin/_docker.sh `linux/amd64,linux/arm64,linux/arm/v7`.
+   * stable-2.14.10; cni-plugin v1.3.0) are multi-arch: linkerd2 `stable-2.14.10` .github/workflows/release.yml builds
+   * `docker-target: multi-arch`, bin/_docker.sh SUPPORTED_ARCHS `linux/amd64,linux/arm64,linux/arm/v7`;
+   * linkerd2-proxy-init `cni-plugin/v1.3.0` (ad3680460703b841dc37eb538f7513595b494360)
+   * .github/workflows/release-cni-plugin.yml `--platform linux/amd64,linux/arm64,linux/arm/v7`.
    */
   // renovate: datasource=helm registryUrl=https://helm.linkerd.io/stable depName=linkerd-crds
   linkerdCrds: { repoURL: 'https://helm.linkerd.io/stable', chart: 'linkerd-crds', version: '1.8.0' },
