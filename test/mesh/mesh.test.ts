@@ -39,25 +39,28 @@ function meshSiteBuilt(): BuiltSite {
   return meshSite;
 }
 
-/** What the mesh adds to a site's requests: its releases' pods and the proxies the meshed layers declare. */
-function meshCostMiB(site: Site): number {
+/** What the mesh adds to a site's memory requests: its releases' pods, and the proxies the meshed layers declare. */
+function meshCostMiB(site: Site): { readonly controlPlane: number; readonly proxies: number } {
   const layers = resolvedLayers(site);
   const mesh = layers.get('mesh');
   if (!mesh) throw new Error(`site ${site.name} has no mesh`);
-  const proxies = [...layers.values()].flatMap((l) => l.requests).filter((c) => c.name.includes('linkerd-proxy'));
-  return [...proxies, ...mesh.releases({ layers: [] }).flatMap((r) => r.requests)].reduce((a, c) => a + c.memoryMiB, 0);
+  const sum = (cs: readonly { memoryMiB: number }[]) => cs.reduce((a, c) => a + c.memoryMiB, 0);
+  return {
+    controlPlane: sum(mesh.releases({ layers: [] }).flatMap((r) => r.requests)),
+    proxies: sum([...layers.values()].flatMap((l) => l.requests).filter((c) => c.name.includes('linkerd-proxy'))),
+  };
 }
 
 describe('mesh: capacity with proxies', () => {
-  it('a site whose node fits the workloads without proxies fails the check with them, naming the site and the numbers', () => {
+  it('a site whose node fits the workloads and the control plane but not the proxies fails the check, naming the site and the numbers', () => {
     const base = buildSite(piSite(false, 256)).rendered.summary;
     const cost = meshCostMiB(piSite(true, 256));
-    // Control plane (3 controllers + their proxies), the CNI installer, one proxy per inference replica.
-    expect(cost).toBe(96 + 32 + 48 + 32 + 48 + 3 * 48 + 32 + 2 * 48);
-    // Fill the node with Prometheus memory until only half the mesh's cost is left.
+    // Control plane (3 controllers + their proxies) and the CNI installer; one proxy per inference replica.
+    expect(cost).toEqual({ controlPlane: 96 + 32 + 48 + 32 + 48 + 3 * 48 + 32, proxies: 2 * 48 });
+    // Fill the node with Prometheus memory until it holds the control plane and half the workload proxies.
     const slack = base.allocatable.memoryMiB - base.requests.memoryMiB;
-    expect(slack).toBeGreaterThan(cost);
-    const tight = 256 + slack - Math.floor(cost / 2);
+    expect(slack).toBeGreaterThan(cost.controlPlane + cost.proxies);
+    const tight = 256 + slack - cost.controlPlane - Math.floor(cost.proxies / 2);
     let error: unknown;
     try {
       buildSite(piSite(true, tight));
@@ -68,10 +71,11 @@ describe('mesh: capacity with proxies', () => {
     const message = (error as Error).message;
     expect(message).toMatch(/^sites\/pi-line\.yaml: nodes .*site "pi-line" does not have the capacity its workloads request/);
     expect(message).toContain(`allocatable cpu 3500m / memory ${base.allocatable.memoryMiB} MiB`);
-    // The requests it reports are the workloads' plus exactly the mesh's (what tipped the site over).
-    const withoutMesh = base.requests.memoryMiB + (tight - 256);
-    expect(message).toContain(`memory ${withoutMesh + cost} MiB`);
-    expect(withoutMesh).toBeLessThanOrEqual(base.allocatable.memoryMiB);
+    // The requests it reports are the workloads', the control plane's and the proxies' (which tipped it over).
+    const withoutProxies = base.requests.memoryMiB + (tight - 256) + cost.controlPlane;
+    expect(withoutProxies).toBeLessThanOrEqual(base.allocatable.memoryMiB);
+    expect(withoutProxies + cost.proxies).toBeGreaterThan(base.allocatable.memoryMiB);
+    expect(message).toContain(`memory ${withoutProxies + cost.proxies} MiB`);
   });
 
   it(`${MESH_SITE} with the mesh passes, and its summary counts every proxy`, () => {
@@ -79,7 +83,10 @@ describe('mesh: capacity with proxies', () => {
     expect(site.layers.mesh?.enabled).toBe(true);
     const { summary } = meshSiteBuilt().rendered;
     // Inference (2 replicas) and Ollama (1) meshed: 3 workload proxies + the control plane + CNI on 2 nodes.
-    expect(meshCostMiB(site)).toBe(96 + 32 + 48 + 32 + 48 + 3 * 48 + 2 * 32 + 3 * 48);
+    expect(meshCostMiB(site)).toEqual({ controlPlane: 96 + 32 + 48 + 32 + 48 + 3 * 48 + 2 * 32, proxies: 3 * 48 });
+    const proxies = resolvedLayers(site);
+    expect(proxies.get('inference')?.requests.map((c) => c.name)).toContain('Rollout/inference/inference-server linkerd-proxy ×2');
+    expect(proxies.get('ollama')?.requests.map((c) => c.name)).toEqual(['StatefulSet/ollama/ollama linkerd-proxy ×1']);
     const listed = summary.layers.map((l) => l.layer);
     expect(listed).toContain('mesh');
     expect(summary.requests.memoryMiB).toBeLessThanOrEqual(summary.allocatable.memoryMiB);
