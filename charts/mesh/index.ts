@@ -14,6 +14,7 @@ import { MeshProps, resolveMeshProps } from './props';
 import { MESH_LAYER, MESHED_NAMESPACES } from '../../lib/constructs/mesh';
 import { linkerdCniRelease, linkerdControlPlaneRelease, linkerdCrdsRelease } from './releases';
 import { meshRules } from './rules';
+import { meshDashboard } from './dashboard';
 
 export const meshLayer = defineLayer<MeshProps>({
   name: MESH_LAYER,
@@ -38,6 +39,7 @@ export const meshLayer = defineLayer<MeshProps>({
     props.monitored
       ? {
           rules: [meshRules()],
+          dashboards: [meshDashboard],
           exporters: [Exporter.LinkerdProxy],
           workloadAlerts: true,
         }
