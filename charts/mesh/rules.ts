@@ -5,17 +5,17 @@
  * metrics.rs), scraped by the chart's `linkerd-proxy` PodMonitor on the `linkerd-admin` port 4191.
  */
 import { RuleModule, SeriesInput } from '../../lib/constructs/rules';
+import { THRESHOLDS } from '../../lib/constructs/thresholds';
 import { MESHED_NAMESPACES } from '../../lib/constructs/mesh';
 import { LINKERD_NAMESPACE } from './names';
 
 const LAYER = { layer: 'mesh' } as const;
 
 /** The injector's webhook fails open (`webhookFailurePolicy: Ignore`): a pod created while it is down runs without a proxy. */
-const PROXY_MISSING_FOR = '15m';
-const CONTROL_PLANE_DOWN_FOR = '5m';
-/** Proxies renew their 24 h certificate at 70 % of its life, so at least ~7 h are always left; 6 h means renewals fail. */
-const CERT_MIN_REMAINING_SECONDS = 6 * 3600;
-const CERT_EXPIRING_FOR = '15m';
+const PROXY_MISSING_FOR = THRESHOLDS.linkerdProxyMissingFor;
+const CONTROL_PLANE_DOWN_FOR = THRESHOLDS.linkerdControlPlaneDownFor;
+const CERT_MIN_REMAINING_SECONDS = THRESHOLDS.linkerdCertMinRemainingHours * 3600;
+const CERT_EXPIRING_FOR = THRESHOLDS.linkerdCertExpiringFor;
 
 /** `namespaces`: where meshed pods run (a namespace without pods at a site simply never alerts). */
 export function meshRules(namespaces: readonly string[] = MESHED_NAMESPACES): RuleModule {
