@@ -1,10 +1,11 @@
 /**
  * The mesh layer (docs/decisions/0029-linkerd-service-mesh.md): opt-in Linkerd per site (`layers.mesh.enabled`)
  * for mTLS between the inference and Ollama servers and their meshed clients. Three Helm releases (releases.ts:
- * CRDs, CNI plugin, control plane), the NetworkPolicy edges of the data and control planes (chart.ts), the
- * proxies' requests in the capacity check (props.ts), alerts (rules.ts) on the proxy metrics the chart's
- * PodMonitors scrape. The inference and Ollama layers add `linkerd.io/inject: enabled` to their pod templates
- * when the site enables the mesh. Off: nothing of it renders anywhere.
+ * CRDs, CNI plugin, control plane, whose pods are sized in props.ts for the capacity check), the NetworkPolicy
+ * edges of the data and control planes (chart.ts), alerts (rules.ts) and a dashboard (dashboard.ts) on the proxy
+ * metrics the chart's PodMonitors scrape. The inference and Ollama layers read `isActive('mesh')`, add
+ * `linkerd.io/inject: enabled` to their pod templates and count their proxies (lib/constructs/mesh.ts). Off:
+ * nothing of it renders anywhere.
  */
 import { defineLayer } from '../../lib/constructs/layer';
 import { Exporter } from '../../lib/constructs/metrics';
