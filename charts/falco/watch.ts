@@ -5,7 +5,7 @@
  * - the outbound connections each namespace may open, from the same declarations its NetworkPolicies are made
  *   of: DNS (baseline `allow-dns`, every namespace), the Kubernetes API (`apiServerEgress`, baseline
  *   `allow-kube-apiserver`), the OpenTelemetry Collector (`telemetry.otlpClients`, monitoring's collector
- *   ingress and the inference policy's egress).
+ *   ingress and the inference policy's egress), the Linkerd control plane from meshed namespaces (lib/constructs/mesh).
  * What a layer renders in its own chart without declaring it as data (Ollama's model pulls over HTTPS and its
  * bootstrap Job's calls to the server, the Argo Rollouts controller's Prometheus queries, the model cache
  * paths, the bootstrap Job's bash) is listed in LAYER_FACTS below; test/falco/watch.test.ts compares the
@@ -14,6 +14,7 @@
  */
 import { DEFAULT_MODEL_REPOSITORY } from '@edge-ai/inference-contract';
 import { SiteLayers } from '../../lib/constructs/layer';
+import { MESH_CONTROL_PLANE_PORTS, MESH_LAYER, MESHED_NAMESPACES } from '../../lib/constructs/mesh';
 import { OTLP_GRPC_PORT, OTLP_HTTP_PORT, PROMETHEUS_PORT } from '../../lib/constructs/telemetry';
 import { K3S_API_PORT, K3S_CLUSTER_CIDRS, K3S_KUBERNETES_SERVICE_IP } from '../../lib/model/k3s';
 
@@ -102,6 +103,10 @@ function declaredEgress(site: SiteLayers, namespace: string, apiServerEgress: bo
   const collector = site.layers.some((l) => l.name === 'monitoring');
   if (otlp && collector) {
     for (const port of [OTLP_GRPC_PORT, OTLP_HTTP_PORT]) out.push({ protocol: 'TCP', port, peer: CLUSTER, why: 'OTLP to the site collector (otlpClients)' });
+  }
+  const meshed = site.layers.some((l) => l.name === MESH_LAYER) && (MESHED_NAMESPACES as readonly string[]).includes(namespace);
+  if (meshed) {
+    for (const port of Object.values(MESH_CONTROL_PLANE_PORTS)) out.push({ protocol: 'TCP', port, peer: CLUSTER, why: 'Linkerd proxy to its control plane (mesh layer)' });
   }
   return out;
 }

@@ -194,7 +194,14 @@ export function helmApplication(props: HelmApplicationProps): ApplicationParts {
         helm: { releaseName: release.name, valuesObject: { ...release.values } },
       },
       destination,
-      ignoreDifferences: WEBHOOK_CA_IGNORE_DIFFERENCES.map((d) => ({ ...d, jqPathExpressions: [...d.jqPathExpressions] })),
+      ignoreDifferences: [
+        ...WEBHOOK_CA_IGNORE_DIFFERENCES.map((d) => ({ ...d, jqPathExpressions: [...d.jqPathExpressions] })),
+        ...(release.ignoreDifferences ?? []).map(({ jsonPointers, jqPathExpressions, ...d }) => ({
+          ...d,
+          ...(jsonPointers ? { jsonPointers: [...jsonPointers] } : {}),
+          ...(jqPathExpressions ? { jqPathExpressions: [...jqPathExpressions] } : {}),
+        })),
+      ],
       syncPolicy: {
         automated: { prune: true, selfHeal: true },
         syncOptions: [

@@ -31,23 +31,23 @@ export const CLUSTER_SCOPED_KINDS: readonly (ClusterResource & { readonly why: s
   {
     group: 'apiextensions.k8s.io',
     kind: 'CustomResourceDefinition',
-    why: 'Argo Rollouts (Rollout, AnalysisTemplate) and kube-prometheus-stack (Prometheus Operator) install their CRDs',
+    why: 'Argo Rollouts (Rollout, AnalysisTemplate), kube-prometheus-stack (Prometheus Operator) and, at mesh sites, linkerd-crds install their CRDs',
   },
   {
     group: 'rbac.authorization.k8s.io',
     kind: 'ClusterRole',
-    why: 'controllers that watch all namespaces: Argo Rollouts, Prometheus Operator, kube-state-metrics, the OpenTelemetry k8sattributes preset',
+    why: 'controllers that watch all namespaces: Argo Rollouts, Prometheus Operator, kube-state-metrics, the OpenTelemetry k8sattributes preset, the Linkerd control plane and CNI plugin',
   },
   { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding', why: 'binds those ClusterRoles to the controllers\' service accounts' },
   {
     group: 'admissionregistration.k8s.io',
     kind: 'ValidatingWebhookConfiguration',
-    why: 'kube-prometheus-stack: Prometheus Operator admission webhook (validates PrometheusRules)',
+    why: 'kube-prometheus-stack: Prometheus Operator admission webhook (validates PrometheusRules); Linkerd ServiceProfile and policy validators',
   },
   {
     group: 'admissionregistration.k8s.io',
     kind: 'MutatingWebhookConfiguration',
-    why: 'kube-prometheus-stack: Prometheus Operator admission webhook (defaults PrometheusRules)',
+    why: 'kube-prometheus-stack: Prometheus Operator admission webhook (defaults PrometheusRules); the Linkerd proxy injector',
   },
 ];
 

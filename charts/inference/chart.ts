@@ -49,6 +49,7 @@ import {
   PROMETHEUS_URL,
 } from '../../lib/constructs/telemetry';
 import { hardenedPodSpec } from '../../lib/constructs/workload';
+import { LINKERD_PROXY_INBOUND_PORT, meshPodAnnotations } from '../../lib/constructs/mesh';
 
 /** Pod template annotation holding a model's versions and model.onnx digests, e.g. `1.0.0@sha256:…,1.1.0@sha256:…`. */
 export const MODEL_ANNOTATION_PREFIX = 'models.edge-ai.io/';
@@ -170,7 +171,7 @@ export class InferenceChart extends Chart {
         // Unattended sites: a new version that never gets ready (e.g. below its accuracy gate) is rolled back.
         progressDeadlineAbort: true,
         template: {
-          metadata: { labels: { ...selector, 'app.kubernetes.io/component': 'inference' }, annotations },
+          metadata: { labels: { ...selector, 'app.kubernetes.io/component': 'inference' }, annotations: { ...annotations, ...meshPodAnnotations(props.mesh === true) } },
           spec: rolloutPodSpec(podSpec),
         },
         strategy: this.strategy(props),
@@ -269,7 +270,9 @@ export class InferenceChart extends Chart {
     };
     const ingress: k8s.NetworkPolicyIngressRule[] = [];
     // An ingress rule without `from` admits everyone: only render the client rule when there are clients.
-    if (props.clients.length > 0) ingress.push({ from: props.clients.map(clientPeer), ports: rt.apiPorts.map(named) });
+    // With the mesh, meshed clients' proxies may also connect to the server's proxy directly (opaque traffic).
+    const meshPorts = props.mesh ? [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(LINKERD_PROXY_INBOUND_PORT) }] : [];
+    if (props.clients.length > 0) ingress.push({ from: props.clients.map(clientPeer), ports: [...rt.apiPorts.map(named), ...meshPorts] });
     if (props.monitoring) ingress.push({ from: [prometheus], ports: [named(rt.metricsPort)] });
     const egress: k8s.NetworkPolicyEgressRule[] = rt.tracing
       ? [

@@ -5,6 +5,7 @@
  */
 import { defineLayer } from '../../lib/constructs/layer';
 import { Exporter } from '../../lib/constructs/metrics';
+import { MESH_LAYER, proxyConsumer } from '../../lib/constructs/mesh';
 import { argoRolloutsRelease } from './argo-rollouts';
 import { InferenceChart } from './chart';
 import { inferenceDashboard } from './dashboard';
@@ -14,9 +15,10 @@ import { inferenceRules } from './rules';
 
 export const inferenceLayer = defineLayer({
   name: 'inference',
-  // Without monitoring there is no Prometheus to gate a rollout on and no CRD for a ServiceMonitor.
-  reads: ['monitoring'],
-  resolve: (ctx) => (ctx.site.layers.inference.enabled ? resolveInferenceProps(ctx, ctx.isActive('monitoring')) : undefined),
+  // Without monitoring there is no Prometheus to gate a rollout on and no CRD for a ServiceMonitor. With the
+  // mesh, the pods get a Linkerd proxy (lib/constructs/mesh.ts).
+  reads: ['monitoring', MESH_LAYER],
+  resolve: (ctx) => (ctx.site.layers.inference.enabled ? { ...resolveInferenceProps(ctx, ctx.isActive('monitoring')), mesh: ctx.isActive(MESH_LAYER) } : undefined),
   namespaces: () => [
     { name: INFERENCE_NAMESPACE, layer: 'inference', podSecurity: 'restricted' },
     // The controller watches Rollouts, ReplicaSets and Services through the API server.
@@ -30,9 +32,9 @@ export const inferenceLayer = defineLayer({
     workloadAlerts: true,
   }),
   // The Rollout has no `replicas` (the HPA owns the count), so the manifest counts one pod; the HPA keeps
-  // `replicas` running.
-  requests: (props) =>
-    props.replicas > 1
+  // `replicas` running. With the mesh each of them also carries a proxy the injector adds.
+  requests: (props) => [
+    ...(props.replicas > 1
       ? [
           {
             name: `Rollout/${INFERENCE_NAMESPACE}/${WORKLOAD_NAME} (HPA minReplicas ${props.replicas})`,
@@ -42,7 +44,9 @@ export const inferenceLayer = defineLayer({
             podMemoryMiB: props.resources.memoryMiB,
           },
         ]
-      : [],
+      : []),
+    ...(props.mesh ? [proxyConsumer(`Rollout/${INFERENCE_NAMESPACE}/${WORKLOAD_NAME}`, props.replicas)] : []),
+  ],
   releases: (props) => [argoRolloutsRelease(props.monitoring)],
   build: (scope, props) => new InferenceChart(scope, 'inference', props),
 });

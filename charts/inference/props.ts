@@ -71,6 +71,8 @@ export interface InferenceLayerProps {
   readonly eligibleNodes: number;
   /** The site runs the monitoring layer (Prometheus for the analysis, OTel collector for traces). */
   readonly monitoring: boolean;
+  /** The site runs the Linkerd mesh: pods get a proxy, clients may reach it on 4143 (charts/mesh). @default false */
+  readonly mesh?: boolean;
 }
 
 /**

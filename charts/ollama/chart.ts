@@ -38,6 +38,7 @@ import {
 import { OLLAMA_PROBE_JOB, PROMETHEUS_SELECTOR_LABELS } from '../../lib/constructs/telemetry';
 import { IMAGES, imageName } from '../../lib/model/versions';
 import { hardenedContainer, hardenedPodSpec } from '../../lib/constructs/workload';
+import { LINKERD_PROXY_INBOUND_PORT, meshPodAnnotations } from '../../lib/constructs/mesh';
 
 /** The ollama/ollama image's own non-root convention is absent (it runs as root); 1000 is the platform's choice. */
 const OLLAMA_UID = 1000;
@@ -192,7 +193,7 @@ export class OllamaChart extends Chart {
         selector: { matchLabels: selector },
         // The PVCs outlive the StatefulSet: deleting or scaling it (an Argo CD prune included) keeps the models.
         persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
-        template: { metadata: { labels: selector }, spec },
+        template: { metadata: { labels: selector, ...(props.mesh ? { annotations: meshPodAnnotations(true) } : {}) }, spec },
         volumeClaimTemplates: [
           {
             metadata: { name: MODELS_VOLUME, labels: selectorLabels(SERVER_NAME) },
@@ -242,7 +243,9 @@ export class OllamaChart extends Chart {
                     },
                   ]),
             ],
-            ports: [tcp(OLLAMA_PORT)],
+            // With the mesh, meshed clients' proxies may also connect to the server's proxy directly (opaque
+            // traffic); the bootstrap Job and the blackbox exporter are not meshed and use 11434.
+            ports: [tcp(OLLAMA_PORT), ...(props.mesh ? [tcp(LINKERD_PROXY_INBOUND_PORT)] : [])],
           },
         ],
         // Model pulls: the Ollama registry and its CDN, over HTTPS, anywhere but inside the cluster.

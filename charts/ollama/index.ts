@@ -5,6 +5,7 @@
  */
 import { defineLayer } from '../../lib/constructs/layer';
 import { OLLAMA_PROBE_JOB } from '../../lib/constructs/telemetry';
+import { MESH_LAYER, proxyConsumer } from '../../lib/constructs/mesh';
 import { OLLAMA_PORT } from './bootstrap';
 import { OllamaChart } from './chart';
 import { ollamaDashboard } from './dashboard';
@@ -13,9 +14,10 @@ import { ollamaRules } from './rules';
 
 export const ollamaLayer = defineLayer({
   name: 'ollama',
-  // Without monitoring there is no Probe CRD and no blackbox exporter to probe from.
-  reads: ['monitoring'],
-  resolve: (ctx) => (ollamaActive(ctx) ? resolveOllamaProps(ctx, ctx.isActive('monitoring')) : undefined),
+  // Without monitoring there is no Probe CRD and no blackbox exporter to probe from. With the mesh, the server
+  // pods get a Linkerd proxy (lib/constructs/mesh.ts); the bootstrap Job does not (it would never complete).
+  reads: ['monitoring', MESH_LAYER],
+  resolve: (ctx) => (ollamaActive(ctx) ? { ...resolveOllamaProps(ctx, ctx.isActive('monitoring')), mesh: ctx.isActive(MESH_LAYER) } : undefined),
   namespaces: () => [{ name: DEFAULT_NAMESPACE, layer: 'ollama', podSecurity: 'restricted' }],
   telemetry: (props) => ({
     rules: [ollamaRules()],
@@ -24,5 +26,6 @@ export const ollamaLayer = defineLayer({
     probes: props.monitored === false ? [] : [{ job: OLLAMA_PROBE_JOB, namespace: props.namespace ?? DEFAULT_NAMESPACE, port: OLLAMA_PORT }],
     workloadAlerts: true,
   }),
+  requests: (props) => (props.mesh ? [proxyConsumer(`StatefulSet/${props.namespace ?? DEFAULT_NAMESPACE}/ollama`, props.replicas)] : []),
   build: (scope, props) => new OllamaChart(scope, 'ollama', props),
 });

@@ -138,6 +138,8 @@ export interface OllamaChartProps {
   readonly blackbox?: BlackboxExporterRef;
   /** @default 30 */
   readonly probeIntervalSeconds?: number;
+  /** The site runs the Linkerd mesh: server pods get a proxy, clients may reach it on 4143 (charts/mesh). @default false */
+  readonly mesh?: boolean;
 }
 
 /** One way a model can be loaded: a library model, or a custom model resolved to the library model it runs on. */

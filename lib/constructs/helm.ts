@@ -6,6 +6,16 @@
 import { Consumer } from '../model/capacity';
 import { HelmChartRef } from '../model/versions';
 
+/** A field Argo CD leaves as it is live (`spec.ignoreDifferences`, honoured on sync by RespectIgnoreDifferences). */
+export interface HelmIgnoreDifference {
+  readonly group: string;
+  readonly kind: string;
+  readonly name?: string;
+  readonly namespace?: string;
+  readonly jsonPointers?: readonly string[];
+  readonly jqPathExpressions?: readonly string[];
+}
+
 export interface HelmRelease {
   /** Release name; the Application is named `<site>-<name>`. */
   readonly name: string;
@@ -20,4 +30,9 @@ export interface HelmRelease {
   readonly requests: readonly Consumer[];
   /** Apply server-side (CRDs and objects over the 256 KiB last-applied annotation limit). @default true */
   readonly serverSideApply?: boolean;
+  /**
+   * Fields the chart renders differently every time (generated certificates and checksums over them), kept as
+   * they are live, in addition to the webhook caBundles every release ignores. @default none
+   */
+  readonly ignoreDifferences?: readonly HelmIgnoreDifference[];
 }

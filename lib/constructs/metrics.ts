@@ -23,6 +23,10 @@
  *   priority as a number 0 emergency … 7 debug, source, and one `tag_<tag>="true"` per rule tag, only once a rule
  *   matched) and the unit suffixes of libs 0.25.4 userspace/libsinsp/metrics_collector.cpp (counters `_total`,
  *   memory `_bytes`, percentages `_ratio`); the kernel counters n_evts/n_drops come from libpman/src/stats.c.
+ * - Linkerd proxy (admin port 4191): linkerd/linkerd2-proxy release/v2.210.4, the proxy of Linkerd stable-2.14.10
+ *   (linkerd2 `.proxy-version`): linkerd/http-metrics/src/requests/report.rs (request_total, response_total,
+ *   response_latency_ms), linkerd/transport-metrics/src/lib.rs (tcp_*), linkerd/app/inbound/src/metrics/authz.rs
+ *   (inbound_*_authz_*), linkerd/proxy/identity-client/src/metrics.rs (identity_cert_*).
  */
 import { histogramSeries, INFERENCE_METRICS, PROCESS_METRIC_NAMES } from '@edge-ai/inference-contract';
 
@@ -42,6 +46,8 @@ export enum Exporter {
   Prometheus = 'prometheus',
   /** Falco's own /metrics (optional `layers.falco`). */
   Falco = 'falco',
+  /** The Linkerd proxy injected at mesh sites (and the control plane's own proxies). */
+  LinkerdProxy = 'linkerd-proxy',
 }
 
 function inferenceServerMetrics(): string[] {
@@ -148,6 +154,24 @@ export const METRIC_CATALOGUE: Readonly<Record<Exporter, readonly string[]>> = {
     'node_thermal_zone_temp',
   ],
   [Exporter.ArgoCd]: ['argocd_app_info', 'argocd_app_sync_total', 'argocd_app_reconcile_count', 'argocd_app_reconcile_bucket', 'argocd_app_reconcile_sum'],
+  [Exporter.LinkerdProxy]: [
+    'request_total',
+    'response_total',
+    'response_latency_ms_bucket',
+    'response_latency_ms_sum',
+    'response_latency_ms_count',
+    'tcp_open_total',
+    'tcp_close_total',
+    'tcp_open_connections',
+    'tcp_read_bytes_total',
+    'tcp_write_bytes_total',
+    'inbound_http_authz_allow_total',
+    'inbound_http_authz_deny_total',
+    'inbound_tcp_authz_allow_total',
+    'inbound_tcp_authz_deny_total',
+    'identity_cert_expiration_timestamp_seconds',
+    'identity_cert_refresh_count',
+  ],
   [Exporter.Prometheus]: ['up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'ALERTS', 'ALERTS_FOR_STATE'],
   [Exporter.Falco]: [
     'falcosecurity_falco_version_info',

@@ -41,6 +41,13 @@ export const THRESHOLDS = {
   argoOutOfSyncFor: '1h',
   argoOutOfSyncForWithSyncWindows: '25h',
   argoDegradedFor: '15m',
+  /** Mesh sites (ADR 0029): a control-plane Deployment without an available pod for this long. */
+  linkerdControlPlaneDownFor: '5m',
+  /** A pod of a meshed namespace without its proxy (created while the fail-open injector was unreachable). */
+  linkerdProxyMissingFor: '15m',
+  /** Proxies renew their 24 h certificate at 70 % of its life (≥ ~7 h left): less than this means renewals fail. */
+  linkerdCertMinRemainingHours: 6,
+  linkerdCertExpiringFor: '15m',
 } as const;
 
 export type BurnRateWindow = (typeof THRESHOLDS.burnRates)[number];

@@ -269,6 +269,20 @@ const ollama = z
   })
   .strict();
 
+/**
+ * Opt-in Linkerd service mesh (charts/mesh, docs/decisions/0029-linkerd-service-mesh.md): mTLS between the
+ * inference and Ollama servers and their meshed clients. Off by default: the control plane and a proxy per pod
+ * cost memory a 4 GiB Pi cannot always spare, and the capacity check counts them.
+ */
+const mesh = z
+  .object({
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe('Run the Linkerd control plane and inject a proxy into the inference and Ollama pods (mTLS). @default false'),
+  })
+  .strict();
+
 const receiver = z
   .object({
     type: z.enum(['none', 'webhook', 'slack', 'pagerduty']).default('none'),
@@ -406,6 +420,7 @@ export const SiteSchema = z
           .object({ enabled: z.boolean().default(false).describe('Falco runtime security (modern eBPF) on every node, with rules for the inference and Ollama namespaces (docs/decisions/0028). @default false') })
           .strict()
           .optional(),
+        mesh: mesh.optional().describe('Linkerd service mesh (opt-in). @default off'),
       })
       .strict()
       .default({ inference: inference.parse({}), ollama: ollama.parse({}), monitoring: monitoring.parse({}) }),
@@ -419,5 +434,6 @@ export type Site = z.infer<typeof SiteSchema>;
 export type InferenceSpec = Site['layers']['inference'];
 export type OllamaSpec = Site['layers']['ollama'];
 export type MonitoringSpec = Site['layers']['monitoring'];
+export type MeshSpec = NonNullable<Site['layers']['mesh']>;
 export type GitopsSpec = Site['gitops'];
 export type SiteRegistriesSpec = Site['registries'];

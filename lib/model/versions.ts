@@ -130,6 +130,23 @@ export const HELM_CHARTS = {
    */
   // renovate: datasource=helm registryUrl=https://falcosecurity.github.io/charts depName=falco
   falco: { repoURL: 'https://falcosecurity.github.io/charts', chart: 'falco', version: '9.1.0' },
+  /**
+   * Linkerd service mesh (charts/mesh, docs/decisions/0029-linkerd-service-mesh.md), stable-2.14.10: the newest
+   * `stable-*` tag of linkerd/linkerd2 (1ea6b271718f90182bdf747490895784988e980e, 2024-02-20); the newer edge
+   * charts declare kubeVersion >=1.31 and do not install on the fleet's K3s 1.28. Packages vendored in
+   * vendor/helm-charts/ (provenance there). Images (cr.l5d.io/linkerd/controller, policy-controller, proxy at
+   * stable-2.14.10; cni-plugin v1.3.0) are multi-arch: linkerd2 `stable-2.14.10` .github/workflows/release.yml builds
+   * `docker-target: multi-arch`, bin/_docker.sh SUPPORTED_ARCHS `linux/amd64,linux/arm64,linux/arm/v7`;
+   * linkerd2-proxy-init `cni-plugin/v1.3.0` (ad3680460703b841dc37eb538f7513595b494360)
+   * .github/workflows/release-cni-plugin.yml `--platform linux/amd64,linux/arm64,linux/arm/v7`.
+   */
+  // renovate: datasource=helm registryUrl=https://helm.linkerd.io/stable depName=linkerd-crds
+  linkerdCrds: { repoURL: 'https://helm.linkerd.io/stable', chart: 'linkerd-crds', version: '1.8.0' },
+  // renovate: datasource=helm registryUrl=https://helm.linkerd.io/stable depName=linkerd-control-plane
+  linkerdControlPlane: { repoURL: 'https://helm.linkerd.io/stable', chart: 'linkerd-control-plane', version: '1.16.11' },
+  /** The Linkerd CNI plugin of the same tag (chart 30.12.2, image cr.l5d.io/linkerd/cni-plugin:v1.3.0): no NET_ADMIN init container in the meshed pods. */
+  // renovate: datasource=helm registryUrl=https://helm.linkerd.io/stable depName=linkerd2-cni
+  linkerdCni: { repoURL: 'https://helm.linkerd.io/stable', chart: 'linkerd2-cni', version: '30.12.2' },
 } as const satisfies Record<string, HelmChartRef>;
 
 /** The Kubernetes minor the typed constructs (cdk8s-plus-28) target; see docs/decisions/0003. */

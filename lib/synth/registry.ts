@@ -6,8 +6,9 @@ import { baselineLayer } from '../../charts/baseline';
 import { falcoLayer } from '../../charts/falco';
 import { gitopsLayer } from '../../charts/gitops';
 import { inferenceLayer } from '../../charts/inference';
+import { meshLayer } from '../../charts/mesh';
 import { monitoringLayer } from '../../charts/monitoring';
 import { ollamaLayer } from '../../charts/ollama';
 import { LayerDefinition } from '../constructs/layer';
 
-export const LAYERS: readonly LayerDefinition[] = [baselineLayer, inferenceLayer, ollamaLayer, falcoLayer, monitoringLayer, gitopsLayer];
+export const LAYERS: readonly LayerDefinition[] = [baselineLayer, inferenceLayer, ollamaLayer, meshLayer, falcoLayer, monitoringLayer, gitopsLayer];

@@ -19,12 +19,15 @@ import { formatIssue, kubernetesValidator, validateManifests } from '../../tools
 import { renderIssue, type JsonObject } from '../../tools/validate/common';
 import { enforceLevels, formatViolation, podSecurityViolations, podTemplateSpec } from '../../tools/validate/pod-security';
 import { resolveSite } from '../../lib/synth/render';
-import { buildSite, repoCatalog, sampleSite } from '../helpers';
+import { buildSite, K8sObject, repoCatalog, sampleSite } from '../helpers';
 import { renderSampleSite, RenderedSiteReleases, SAMPLE_SITES } from './support';
 import { ARGOCD_NAMESPACE, HUB_ARGOCD_HELM_VALUES } from '../../charts/gitops/contract';
 import { renderHubFor } from '../gitops/support';
 import { describeFalcoRelease } from '../falco/release-checks';
 import { FALCO_RELEASE } from '../../charts/falco/names';
+import { PROMETHEUS_SELECTOR_LABELS } from '../../lib/constructs/telemetry';
+import { GENERATED_AT_RENDER } from '../../charts/mesh/releases';
+import { IDENTITY_OBJECTS, LINKERD_CNI_NAMESPACE, LINKERD_NAMESPACE, PORTS, RELEASES } from '../../charts/mesh/names';
 
 const CLUSTER_SCOPED = new Set([
   'Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration',
@@ -159,6 +162,72 @@ describe.each(SAMPLE_SITES)('%s: Helm releases rendered by helm', (name) => {
     expect(violations).toEqual([]);
     // The check has something to bite on: Argo Rollouts' controller runs in a `restricted` namespace.
     expect(checked.get('restricted')).toBeGreaterThan(0);
+  });
+});
+
+describe('factory-floor: the Linkerd releases of the mesh layer (ADR 0029)', () => {
+  let releases: readonly RenderedRelease[];
+  const kindName = (o: JsonObject) => `${String(o.kind)}/${String((o.metadata as { name?: string } | undefined)?.name)}`;
+  const objectsOf = (release: string) => releases.find((r) => r.app.releaseName === release)?.objects ?? [];
+  const container = (deployment: string, name: string) => {
+    const d = objectsOf(RELEASES.controlPlane).find((o) => kindName(o) === `Deployment/${deployment}`) as unknown as K8sObject;
+    return (d.spec.template.spec.containers as { name: string; ports?: { containerPort: number; name?: string }[]; args?: string[] }[]).find((c) => c.name === name);
+  };
+  // The same renders as the factory-floor block above (helm output is cached per process).
+  beforeAll(async () => {
+    ({ releases } = await renderSampleSite('factory-floor'));
+  }, 120000);
+
+  it('the chart listens where the NetworkPolicies and the PodMonitor expect', () => {
+    const portsOf = (deployment: string, name: string) => (container(deployment, name)?.ports ?? []).map((p) => p.containerPort).sort((a, b) => a - b);
+    expect(portsOf('linkerd-identity', 'identity')).toEqual([PORTS.identity, 9990]);
+    expect(portsOf('linkerd-destination', 'destination')).toEqual([PORTS.destination, 9996]);
+    expect(portsOf('linkerd-destination', 'policy')).toEqual([PORTS.policy, PORTS.policyWebhook, 9990].sort((a, b) => a - b));
+    expect(portsOf('linkerd-destination', 'sp-validator')).toEqual([PORTS.webhook, 9997]);
+    expect(portsOf('linkerd-proxy-injector', 'proxy-injector')).toEqual([PORTS.webhook, 9995]);
+    expect(container('linkerd-identity', 'linkerd-proxy')?.ports).toEqual([
+      { containerPort: PORTS.proxyInbound, name: 'linkerd-proxy' },
+      { containerPort: PORTS.proxyAdmin, name: 'linkerd-admin' },
+    ]);
+  });
+
+  it('identity: external CA with a kubernetes.io/tls issuer; no certificate, key or trust root from the chart', () => {
+    expect(container('linkerd-identity', 'identity')?.args).toContain('-identity-scheme=kubernetes.io/tls');
+    const names = objectsOf(RELEASES.controlPlane).map(kindName);
+    expect(names).not.toContain(`Secret/${IDENTITY_OBJECTS.issuerSecret}`);
+    expect(names).not.toContain(`ConfigMap/${IDENTITY_OBJECTS.trustRootsConfigMap}`);
+    expect(JSON.stringify(objectsOf(RELEASES.controlPlane))).not.toContain('BEGIN CERTIFICATE');
+    // What ignoreDifferences names exists in the render (a rename upstream would silently re-enable the loop).
+    for (const d of GENERATED_AT_RENDER) expect(names).toContain(`${d.kind}/${d.name}`);
+  });
+
+  it('every pod of the control plane passes Pod Security restricted (CNI mode: no NET_ADMIN init container), the CNI installer needs privileged', () => {
+    const pods = objectsOf(RELEASES.controlPlane).filter((o) => o.kind === 'Deployment');
+    expect(pods.map(kindName).sort()).toEqual(['Deployment/linkerd-destination', 'Deployment/linkerd-identity', 'Deployment/linkerd-proxy-injector']);
+    expect(pods.flatMap((o) => podSecurityViolations(o, 'restricted', LINKERD_NAMESPACE).map(formatViolation))).toEqual([]);
+    const cni = objectsOf(RELEASES.cni).find((o) => o.kind === 'DaemonSet') as JsonObject;
+    expect(podSecurityViolations(cni, 'baseline', LINKERD_CNI_NAMESPACE).map((v) => v.message)).toEqual(expect.arrayContaining([expect.stringMatching(/hostPath/)]));
+    expect(JSON.stringify(cni)).toContain('/var/lib/rancher/k3s/agent/etc/cni/net.d');
+  });
+
+  it('the injected proxies are sized by MESH_PROXY (lib/constructs/mesh.ts) and drop every capability (linkerd-config values)', () => {
+    const config = objectsOf(RELEASES.controlPlane).find((o) => kindName(o) === 'ConfigMap/linkerd-config') as { data: { values: string } };
+    expect(config.data.values).toMatch(/capabilities:\n\s+drop:\n\s+- ALL/);
+    expect(config.data.values).toMatch(/memory:\n\s+limit: 48Mi\n\s+request: 48Mi/);
+    expect(config.data.values).toMatch(/cniEnabled: true/);
+  });
+
+  it('PodMonitors for the proxies (port linkerd-admin) and the controllers carry the site Prometheus selector', () => {
+    const monitors = objectsOf(RELEASES.controlPlane).filter((o) => o.kind === 'PodMonitor') as unknown as K8sObject[];
+    expect(monitors.map((m) => m.metadata.name).sort()).toEqual(['linkerd-controller', 'linkerd-proxy']);
+    for (const m of monitors) expect(m.metadata.labels).toMatchObject(PROMETHEUS_SELECTOR_LABELS);
+    const proxy = monitors.find((m) => m.metadata.name === 'linkerd-proxy');
+    expect(JSON.stringify(proxy?.spec.podMetricsEndpoints[0].relabelings[0])).toContain('linkerd-proxy;linkerd-admin;linkerd');
+  });
+
+  it('linkerd-crds installs the policy and Gateway API CRDs the control plane serves', () => {
+    const crds = objectsOf(RELEASES.crds).map((o) => String((o.metadata as { name: string }).name)).sort();
+    expect(crds).toEqual(expect.arrayContaining(['httproutes.gateway.networking.k8s.io', 'servers.policy.linkerd.io', 'serviceprofiles.linkerd.io', 'authorizationpolicies.policy.linkerd.io']));
   });
 });
 

@@ -61,7 +61,7 @@ describe('dashboards', () => {
 
   it('ship as ConfigMaps labelled for the Grafana sidecar and applied server-side, at a site with Grafana', () => {
     const cms = findAll(monitoringObjects(sampleSite('factory-floor')), 'ConfigMap');
-    expect(cms.map((c) => c.metadata.name)).toEqual(['grafana-dashboard-site-overview', 'grafana-dashboard-inference', 'grafana-dashboard-ollama', 'grafana-dashboard-falco']);
+    expect(cms.map((c) => c.metadata.name)).toEqual(['grafana-dashboard-site-overview', 'grafana-dashboard-inference', 'grafana-dashboard-ollama', 'grafana-dashboard-mesh', 'grafana-dashboard-falco']);
     for (const cm of cms) {
       expect(cm.metadata.namespace).toBe('monitoring');
       expect(cm.metadata.labels?.grafana_dashboard).toBe('1');
@@ -78,7 +78,7 @@ describe('dashboards', () => {
   it('cover only the layers present: no Ollama dashboard without Ollama, no accuracy panel for Triton', () => {
     const configMaps = (site: Parameters<typeof monitoringObjects>[0]) => findAll(monitoringObjects(site), 'ConfigMap').map((c) => c.metadata.name);
     const noOllama = sampleSite('factory-floor');
-    expect(configMaps({ ...noOllama, layers: { ...noOllama.layers, ollama: { ...noOllama.layers.ollama, enabled: false } } })).toEqual([
+    expect(configMaps({ ...noOllama, layers: { ...noOllama.layers, ollama: { ...noOllama.layers.ollama, enabled: false }, mesh: undefined } })).toEqual([
       'grafana-dashboard-site-overview',
       'grafana-dashboard-inference',
       'grafana-dashboard-falco',
@@ -101,7 +101,14 @@ describe('dashboards', () => {
 
   it('for the hub: every query is filtered by the $site variable, and a datasource can be picked', () => {
     const hub = findAll(hubObjects(), 'ConfigMap');
-    expect(hub.map((c) => c.metadata.name)).toEqual(['grafana-dashboard-fleet-fleet-overview', 'grafana-dashboard-fleet-site-overview', 'grafana-dashboard-fleet-inference', 'grafana-dashboard-fleet-ollama', 'grafana-dashboard-fleet-falco']);
+    expect(hub.map((c) => c.metadata.name)).toEqual([
+      'grafana-dashboard-fleet-fleet-overview',
+      'grafana-dashboard-fleet-site-overview',
+      'grafana-dashboard-fleet-inference',
+      'grafana-dashboard-fleet-ollama',
+      'grafana-dashboard-fleet-mesh',
+      'grafana-dashboard-fleet-falco',
+    ]);
     const exprs = collectExpressions(hub);
     expect(exprs.length).toBeGreaterThan(10);
     for (const cm of hub) {

@@ -23,6 +23,7 @@ import { loadInventory } from '../../lib/model/load';
 import { FLEET_OUTPUTS } from '../../lib/synth/hub';
 import { formatIssue, validateManifests } from '../../tools/validate';
 import { HELM_CHARTS } from '../../lib/model/versions';
+import { IDENTITY_OBJECTS, LINKERD_NAMESPACE } from '../../charts/mesh/names';
 import { K8sObject, buildSite, findResource, repoCatalog, repoPlatform } from '../helpers';
 import { closeHcl, ModuleInstance } from './hcl';
 import { ENVIRONMENTS_DIR, MODULES_DIR, REPO, SITES_DIR } from './paths';
@@ -290,6 +291,25 @@ describe.each(pullSites.map((s) => [s.site.name, s.site] as const))('pull-mode s
     expect(chart).toBeGreaterThan(-1);
     expect(wait).toBeGreaterThan(chart);
     expect(root).toBeGreaterThan(wait);
+  });
+});
+
+describe('linkerd identity (modules/linkerd-identity, ADR 0029)', () => {
+  it('is planned for the mesh sites only, on their first server, with the names the control plane reads', async () => {
+    const meshSites = inventory.filter(({ site }) => site.layers.mesh?.enabled === true);
+    expect(meshSites.map(({ site }) => site.name)).toEqual(['factory-floor']);
+    const call = await prod.moduleCall('linkerd_identity');
+    expect(call.forEach).toEqual(meshSites.map(({ site }) => site.name));
+    const inst = await call.instance('factory-floor');
+    expect(inst.variable('host')).toBe(meshSites[0].site.nodes[0].ip);
+    expect(inst.variable('identity')).toEqual({
+      namespace: LINKERD_NAMESPACE,
+      trustRootsConfigMap: IDENTITY_OBJECTS.trustRootsConfigMap,
+      trustRootsKey: 'ca-bundle.crt',
+      issuerSecret: IDENTITY_OBJECTS.issuerSecret,
+    });
+    const commands = (await inst.local('commands')) as string[];
+    expect(commands.join('\n')).toContain('-m 0600 -o root -g root /tmp/edge-ai-linkerd-identity.yaml /var/lib/rancher/k3s/server/manifests/edge-ai-linkerd-identity.yaml');
   });
 });
 

@@ -46,6 +46,7 @@ function expectedSites(loaded: readonly LoadedSite[]): Record<string, unknown> {
         k3s_version: site.k3sVersion,
         gitops_mode: site.gitops.mode,
         embedded_registry: site.registries.embeddedMirror,
+        mesh: site.layers.mesh?.enabled === true,
         registry_mirrors: siteMirrors(site, FLEET),
         nodes: site.nodes.map((n) => ({ name: n.name, ip: n.ip, arch: n.arch, role: n.role, cpu_cores: n.cpuCores, memory_gib: n.memoryGiB })),
       },

@@ -19,6 +19,7 @@ locals {
   # Filtered `for` rather than a conditional: the branches of a conditional must have the same type.
   hub  = { for name, s in { (var.site) = local.site } : name => s if s.gitops_mode == "hub" }
   pull = { for name, s in { (var.site) = local.site } : name => s if s.gitops_mode == "pull" }
+  mesh = { for name, s in { (var.site) = local.site } : name => s if s.mesh }
 }
 
 module "cluster" {
@@ -98,5 +99,19 @@ module "argocd_site" {
   contract             = module.inventory.argocd_contract
   repo_url             = coalesce(var.repo_url, local.platform.repoURL)
   target_revision      = coalesce(var.target_revision, local.platform.targetRevision)
+  k3s_install_id       = module.cluster.install_id
+}
+
+# Linkerd identity of the dev site when it enables the mesh (docs/decisions/0029-linkerd-service-mesh.md).
+module "linkerd_identity" {
+  source   = "../../modules/linkerd-identity"
+  for_each = local.mesh
+
+  site_name            = each.key
+  host                 = local.nodes[0].ip
+  ssh_user             = var.ssh_user
+  ssh_private_key_path = var.ssh_private_key_path
+  ssh_port             = var.ssh_port
+  identity             = module.inventory.linkerd_identity
   k3s_install_id       = module.cluster.install_id
 }

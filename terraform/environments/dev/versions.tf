@@ -24,5 +24,9 @@ terraform {
       source  = "alekc/kubectl"
       version = "~> 2.1"
     }
+    tls = {
+      source  = "hashicorp/tls"
+      version = "~> 4.0"
+    }
   }
 }

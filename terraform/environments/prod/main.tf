@@ -16,6 +16,7 @@ locals {
   platform   = module.inventory.platform
   hub_sites  = { for name, s in local.sites : name => s if s.gitops_mode == "hub" }
   pull_sites = { for name, s in local.sites : name => s if s.gitops_mode == "pull" }
+  mesh_sites = { for name, s in local.sites : name => s if s.mesh }
 }
 
 module "cluster" {
@@ -86,5 +87,20 @@ module "argocd_site" {
   contract             = module.inventory.argocd_contract
   repo_url             = coalesce(var.repo_url, local.platform.repoURL)
   target_revision      = coalesce(var.target_revision, local.platform.targetRevision)
+  k3s_install_id       = module.cluster[each.key].install_id
+}
+
+# Linkerd identity (trust anchor + issuer) of every site with layers.mesh.enabled, before Argo CD syncs the
+# control plane that reads it (docs/decisions/0029-linkerd-service-mesh.md).
+module "linkerd_identity" {
+  source   = "../../modules/linkerd-identity"
+  for_each = local.mesh_sites
+
+  site_name            = each.key
+  host                 = each.value.nodes[0].ip
+  ssh_user             = var.ssh_user
+  ssh_private_key_path = var.ssh_private_key_path
+  ssh_port             = var.ssh_port
+  identity             = module.inventory.linkerd_identity
   k3s_install_id       = module.cluster[each.key].install_id
 }

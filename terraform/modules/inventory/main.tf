@@ -41,6 +41,8 @@ locals {
       # The K3s embedded registry mirror (Spegel) and the registries.yaml mirrors: the fleet's, with the site's
       # entries replacing those of the same registry host (lib/model/load.ts siteMirrors).
       embedded_registry = try(s.registries.embeddedMirror, local.defaults.embeddedMirror)
+      # Linkerd (layers.mesh): the site needs its mesh identity (modules/linkerd-identity).
+      mesh = try(s.layers.mesh.enabled, local.defaults.meshEnabled)
 
       registry_mirrors = merge(
         local.fleet_mirrors,

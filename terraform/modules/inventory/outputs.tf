@@ -1,5 +1,5 @@
 output "sites" {
-  description = "Every site of the inventory, keyed by site name: name, region, ring, k3s_version, gitops_mode (hub|pull), embedded_registry (K3s embedded peer-to-peer registry mirror on/off), registry_mirrors (registry host => { endpoints }: fleet.yaml registries.mirrors with the site's overrides) and nodes (name, ip, arch, role, cpu_cores, memory_gib) in file order, nodes[0] being the server that initialises the cluster."
+  description = "Every site of the inventory, keyed by site name: name, region, ring, k3s_version, gitops_mode (hub|pull), embedded_registry (K3s embedded peer-to-peer registry mirror on/off), mesh (layers.mesh.enabled: Linkerd on/off), registry_mirrors (registry host => { endpoints }: fleet.yaml registries.mirrors with the site's overrides) and nodes (name, ip, arch, role, cpu_cores, memory_gib) in file order, nodes[0] being the server that initialises the cluster."
   value       = local.sites
 
   precondition {
@@ -51,6 +51,11 @@ output "platform" {
 output "argocd_contract" {
   description = "The contract with the rendered Argo CD objects (charts/gitops/contract.ts): namespace, projects, cluster-secret labels, Helm values for hub and pull-mode Argo CD, and the pull-mode root Application template."
   value       = local.generated.argocd
+}
+
+output "linkerd_identity" {
+  description = "Where the Linkerd control plane of a mesh site reads its identity (charts/mesh/names.ts): namespace, the trust-roots ConfigMap and its key, the issuer Secret."
+  value       = local.generated.linkerdIdentity
 }
 
 output "node_labels" {
