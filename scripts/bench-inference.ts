@@ -408,7 +408,7 @@ async function main(): Promise<void> {
       [
         '## Inference server',
         '',
-        `Reproduce with \`npm run bench:inference -- --update-docs\`. ${REQUESTS} measured requests per row after ${WARM_UP} warm-up requests, model \`${model.name}\` ${model.version} (${model.sizeBytes} B, 8 FP32 features → 2 classes), one intra-op thread. "raw session.run" calls onnxruntime in-process with a prepared tensor; "HTTP infer" is a KServe v2 JSON request over a keep-alive localhost connection to the server in a child process (JSON parsing, validation, tensor creation, run, encoding, metrics and logging included).`,
+        `Reproduce with \`npm run bench:inference -- --update-docs\`. ${REQUESTS} measured requests per row (${PAIR_REQUESTS} per concurrency in the lean-client pairs) after ${WARM_UP} warm-up requests, model \`${model.name}\` ${model.version} (${model.sizeBytes} B, 8 FP32 features → 2 classes), one intra-op thread. "raw session.run" calls onnxruntime in-process with a prepared tensor; "HTTP infer" is a KServe v2 JSON request over a keep-alive localhost connection to the server in a child process (JSON parsing, validation, tensor creation, run, encoding, metrics and logging included).`,
         '',
         `Machine: ${machine()}.`,
         '',
