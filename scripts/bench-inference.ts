@@ -142,9 +142,9 @@ function httpPost(agent: Agent, url: string, body: string): Promise<void> {
 
 /**
  * A lean HTTP/1.1 keep-alive client on a raw socket: the request bytes are built once, the response is read
- * up to its Content-Length. Node's http client costs about as much CPU per request as the server does, so
- * on a small machine it, not the server, would set the concurrency-8 figure; wrk or hey would be the usual
- * choice but are not installed here. One connection per concurrent worker, as the Agent rows.
+ * up to its Content-Length. Node's http client costs about 0.7× the server's CPU per request, so on a small
+ * machine it, not the server, would set the concurrency-8 figure; wrk or hey would be the usual choice but
+ * are not installed here. One connection per concurrent worker.
  */
 class RawConnection {
   private readonly socket: Socket;
