@@ -94,13 +94,21 @@ export class Batcher {
     });
   }
 
-  private schedule(): void {
+  /**
+   * Starts the next batch when nothing more is worth waiting for. `afterRun`: the previous batch has just
+   * finished, so the queued requests were all read while it ran (during onnxruntime's own turn of the event
+   * loop); they start at once instead of after one more turn, which would only add latency and a loop turn
+   * per batch under load. From idle, the first request waits for the end of the current I/O phase so that
+   * requests read in the same phase share its run.
+   */
+  private schedule(afterRun = false): void {
     if (this.running || this.queue.length === 0) return;
     const full = this.queuedRows >= this.options.maxBatchSize;
     if (full || this.options.maxWaitMs === 0 || this.arriving() === 0) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
-      if (!this.scheduled) {
+      if (afterRun) void this.flush();
+      else if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => void this.flush());
       }
@@ -128,7 +136,7 @@ export class Batcher {
       await this.execute(batch, rows);
     } finally {
       this.running = false;
-      this.schedule();
+      this.schedule(true);
     }
   }
 

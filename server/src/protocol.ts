@@ -95,10 +95,15 @@ function toTypedData(datatype: SupportedDatatype, values: unknown[], name: strin
     return Uint8Array.from(values as boolean[], (v) => (v ? 1 : 0));
   }
   if (datatype === 'FP32' || datatype === 'FP64') {
+    // One pass that checks and fills (the hot path of every request: no closure per value, no iterator).
     const limit = datatype === 'FP32' ? FLOAT32_MAX : Number.MAX_VALUE;
-    const i = firstBad((v) => typeof v === 'number' && Math.abs(v) <= limit);
-    if (i >= 0) reject(i, datatype === 'FP32' ? 'a number within the float32 range' : 'a number');
-    return datatype === 'FP32' ? Float32Array.from(values as number[]) : Float64Array.from(values as number[]);
+    const out = datatype === 'FP32' ? new Float32Array(values.length) : new Float64Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (typeof v !== 'number' || !(Math.abs(v) <= limit)) reject(i, datatype === 'FP32' ? 'a number within the float32 range' : 'a number');
+      out[i] = v as number;
+    }
+    return out;
   }
   const [min, max] = INT_RANGES[datatype];
   const i = firstBad((v) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max);

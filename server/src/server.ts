@@ -37,6 +37,8 @@ export interface StartOptions {
   readonly logger?: Logger;
   /** process_* and nodejs_* metrics; on by default. */
   readonly defaultMetrics?: boolean;
+  /** Called with the rows and requests of every session.run (the benchmark reports the mean batch). */
+  readonly onBatch?: (rows: number, requests: number) => void;
 }
 
 export interface ShutdownResult {
@@ -107,11 +109,12 @@ export class InferenceServer {
     models: readonly LoadedModel[],
     private readonly logger: Logger,
     readonly instruments: Instruments,
+    onBatch?: (rows: number, requests: number) => void,
   ) {
     this.models = new Map(
       [...servedModels(models, config.trafficSplit, config.modelRepository)].map(([name, m]) => [
         name,
-        { ...m, batchers: new Map([...m.versions].map(([v, loaded]) => [v, new Batcher(loaded.session, config.batching, () => this.arriving)])) },
+        { ...m, batchers: new Map([...m.versions].map(([v, loaded]) => [v, new Batcher(loaded.session, config.batching, () => this.arriving, onBatch)])) },
       ]),
     );
     this.http = createServer((req, res) => void this.track(req, res));
@@ -142,7 +145,7 @@ export class InferenceServer {
     }
     let server: InferenceServer;
     try {
-      server = new InferenceServer(config, models, logger, instruments);
+      server = new InferenceServer(config, models, logger, instruments, options.onBatch);
       for (const [name, m] of server.models) logger.info('traffic split', { model: name, weights: m.router.weights });
       await server.listen();
     } catch (e) {

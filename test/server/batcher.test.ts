@@ -75,6 +75,32 @@ describe('Batcher', () => {
     expect(Date.now() - t0).toBeLessThan(1000);
   });
 
+  it('starts the requests queued during a run as soon as it ends, without another turn of the event loop', async () => {
+    const runs: number[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const session = {
+      run: async (feeds: Record<string, Tensor>) => {
+        runs.push(feeds.x.dims[0]);
+        if (runs.length === 1) await gate;
+        return { out: feeds.x };
+      },
+    } as unknown as InferenceSession;
+    const batcher = new Batcher(session, options(), () => 0);
+    const first = batcher.run({ x: rows([[1, 1]]) }, 1, ['out']);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(runs).toEqual([1]);
+    const queued = [batcher.run({ x: rows([[2, 2]]) }, 1, ['out']), batcher.run({ x: rows([[3, 3]]) }, 1, ['out'])];
+    let runsAtNextTurn = -1;
+    release();
+    setImmediate(() => (runsAtNextTurn = runs.length));
+    const results = await Promise.all([first, ...queued]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(runs).toEqual([1, 2]);
+    expect(runsAtNextTurn).toBe(2);
+    expect(results.map((r) => Array.from(r.results.out.data as Float32Array))).toEqual([[1, 1], [2, 2], [3, 3]]);
+  });
+
   it('refuses beyond maxQueue waiting requests with 503 and Retry-After', async () => {
     const batcher = new Batcher(fakeSession([]), options({ maxQueue: 2, maxWaitMs: 20 }), () => 1);
     const queued = [batcher.run({ x: rows([[1, 1]]) }, 1, ['out']), batcher.run({ x: rows([[1, 1]]) }, 1, ['out'])];
