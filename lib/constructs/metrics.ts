@@ -17,6 +17,8 @@
  * - cAdvisor (kubelet /metrics/cadvisor): container_* as scraped by kube-prometheus-stack's kubelet monitor;
  * - node-exporter: the cpu, meminfo, filesystem, loadavg and uname collectors;
  * - Argo CD application controller: argocd_app_info and friends (docs/operator-manual/metrics.md);
+ * - Kyverno admission + reports controllers: pkg/metrics of kyverno v1.16.4 (OpenTelemetry instruments; the
+ *   Prometheus exporter appends `_total` to counters);
  * - Prometheus itself: `up` and the synthetic `ALERTS`/`ALERTS_FOR_STATE` series of the rule manager.
  */
 import { histogramSeries, INFERENCE_METRICS, PROCESS_METRIC_NAMES } from '@edge-ai/inference-contract';
@@ -33,6 +35,8 @@ export enum Exporter {
   NodeExporter = 'node-exporter',
   /** Argo CD application controller: at pull-mode sites, and at the hub for hub-mode sites. */
   ArgoCd = 'argocd',
+  /** Kyverno (policies layer). */
+  Kyverno = 'kyverno',
   /** Series Prometheus synthesises itself (`up`, `ALERTS`). */
   Prometheus = 'prometheus',
 }
@@ -140,6 +144,18 @@ export const METRIC_CATALOGUE: Readonly<Record<Exporter, readonly string[]>> = {
     'node_thermal_zone_temp',
   ],
   [Exporter.ArgoCd]: ['argocd_app_info', 'argocd_app_sync_total', 'argocd_app_reconcile_count', 'argocd_app_reconcile_bucket', 'argocd_app_reconcile_sum'],
+  [Exporter.Kyverno]: [
+    'kyverno_policy_results_total',
+    'kyverno_admission_requests_total',
+    'kyverno_admission_review_duration_seconds_bucket',
+    'kyverno_admission_review_duration_seconds_sum',
+    'kyverno_admission_review_duration_seconds_count',
+    'kyverno_policy_execution_duration_seconds_bucket',
+    'kyverno_policy_execution_duration_seconds_sum',
+    'kyverno_policy_execution_duration_seconds_count',
+    'kyverno_policy_rule_info_total',
+    'kyverno_policy_changes_total',
+  ],
   [Exporter.Prometheus]: ['up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'ALERTS', 'ALERTS_FOR_STATE'],
 };
 

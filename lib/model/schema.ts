@@ -269,6 +269,11 @@ const ollama = z
   })
   .strict();
 
+/** Admission policies (charts/policies, docs/decisions/0027-admission-policies.md). Off unless a site opts in. */
+const policies = z
+  .object({ enabled: z.boolean().default(false).describe('Run Kyverno with the platform\'s admission policies (~300 MiB requested). @default false') })
+  .strict();
+
 const receiver = z
   .object({
     type: z.enum(['none', 'webhook', 'slack', 'pagerduty']).default('none'),
@@ -402,9 +407,10 @@ export const SiteSchema = z
         inference: inference.default(inference.parse({})),
         ollama: ollama.default(ollama.parse({})),
         monitoring: monitoring.default(monitoring.parse({})),
+        policies: policies.default(policies.parse({})),
       })
       .strict()
-      .default({ inference: inference.parse({}), ollama: ollama.parse({}), monitoring: monitoring.parse({}) }),
+      .default({ inference: inference.parse({}), ollama: ollama.parse({}), monitoring: monitoring.parse({}), policies: policies.parse({}) }),
     gitops: gitops.default({ mode: 'hub', syncWindows: [] }),
     registries: registries.default({ embeddedMirror: false }),
   })
@@ -415,5 +421,6 @@ export type Site = z.infer<typeof SiteSchema>;
 export type InferenceSpec = Site['layers']['inference'];
 export type OllamaSpec = Site['layers']['ollama'];
 export type MonitoringSpec = Site['layers']['monitoring'];
+export type PoliciesSpec = Site['layers']['policies'];
 export type GitopsSpec = Site['gitops'];
 export type SiteRegistriesSpec = Site['registries'];

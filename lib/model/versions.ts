@@ -116,7 +116,47 @@ export const HELM_CHARTS = {
   /** Hub trace store: Tempo 2.10.8 (appVersion), monolithic chart on a PVC; vendored (tempo-2.2.4, git tag tempo-2.2.4). */
   // renovate: datasource=helm registryUrl=https://grafana-community.github.io/helm-charts depName=tempo
   tempo: { repoURL: 'https://grafana-community.github.io/helm-charts', chart: 'tempo', version: '2.2.4' },
+  /**
+   * Kyverno admission controller + reports controller for the policies layer (docs/decisions/0027-admission-policies.md).
+   * Chart 3.6.4 ships Kyverno v1.16.4 (kyverno/kyverno tag kyverno-chart-3.6.4 = v1.16.4): the newest chart whose
+   * dependencies exist (3.7.0 and later need the unpublished kyverno-api chart; vendor/helm-charts/README.md).
+   * Images are multi-arch (the release workflow builds linux/amd64 and linux/arm64 with ko).
+   */
+  // renovate: datasource=helm registryUrl=https://kyverno.github.io/kyverno depName=kyverno
+  kyverno: { repoURL: 'https://kyverno.github.io/kyverno', chart: 'kyverno', version: '3.6.4' },
 } as const satisfies Record<string, HelmChartRef>;
+
+/**
+ * Registries the images of each pinned chart come from, with the values the project renders (every image of every
+ * release, hooks included; test/policies checks this list against `helm template` of each release). The
+ * admission policies allow exactly these, the `IMAGES` registries and the fleet's own registry
+ * (charts/policies). A chart bump that moves an image to another registry fails that test.
+ */
+export const HELM_CHART_IMAGE_REGISTRIES: Readonly<Record<keyof typeof HELM_CHARTS, readonly string[]>> = {
+  argoRollouts: ['quay.io'],
+  argoCd: ['quay.io', 'ghcr.io', 'ecr-public.aws.com'],
+  kubePrometheusStack: ['quay.io', 'registry.k8s.io', 'docker.io', 'ghcr.io'],
+  blackboxExporter: ['quay.io'],
+  otelCollector: ['ghcr.io'],
+  loki: ['docker.io'],
+  tempo: ['docker.io'],
+  kyverno: ['reg.kyverno.io', 'registry.k8s.io', 'docker.io'],
+};
+
+/**
+ * The registry host of an image reference, as containerd resolves it: the first path component when it looks
+ * like a host (has a `.` or `:`, or is `localhost`), else Docker Hub (`ollama/ollama` → `docker.io`).
+ */
+export function imageRegistry(image: string): string {
+  const first = image.split('/')[0];
+  return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
+}
+
+/** Every upstream registry a pinned image or chart pulls from, sorted (the fleet's own registry is not in it). */
+export function upstreamRegistries(): string[] {
+  const hosts = [...Object.values(IMAGES).map((i) => imageRegistry(i.repository)), ...Object.values(HELM_CHART_IMAGE_REGISTRIES).flat()];
+  return [...new Set(hosts)].sort();
+}
 
 /** The Kubernetes minor the typed constructs (cdk8s-plus-28) target; see docs/decisions/0003. */
 export const KUBERNETES_API_VERSION = '1.28';

@@ -7,6 +7,7 @@ import { gitopsLayer } from '../../charts/gitops';
 import { inferenceLayer } from '../../charts/inference';
 import { monitoringLayer } from '../../charts/monitoring';
 import { ollamaLayer } from '../../charts/ollama';
+import { policiesLayer } from '../../charts/policies';
 import { LayerDefinition } from '../constructs/layer';
 
-export const LAYERS: readonly LayerDefinition[] = [baselineLayer, inferenceLayer, ollamaLayer, monitoringLayer, gitopsLayer];
+export const LAYERS: readonly LayerDefinition[] = [baselineLayer, inferenceLayer, ollamaLayer, policiesLayer, monitoringLayer, gitopsLayer];

@@ -1,0 +1,93 @@
+/**
+ * Kyverno as a HelmRelease the gitops layer turns into an Argo CD Application (chart kyverno 3.6.4 = Kyverno
+ * v1.16.4, pinned in lib/model/versions.ts, vendored in vendor/helm-charts/).
+ *
+ * Values are the chart's own keys (charts/kyverno/values.yaml at kyverno-chart-3.6.4), set for a small edge
+ * cluster (docs/decisions/0027-admission-policies.md):
+ * - the admission controller, one replica: it evaluates the ClusterPolicies on admission;
+ * - the reports controller, one replica: background scans and PolicyReports (violations of objects that
+ *   predate a policy or are audited), and the `kyverno_policy_results_total` series of those scans;
+ * - no background controller (generate / mutate-existing rules: the project has none) and no cleanup controller
+ *   (no CleanupPolicies): two pods less on a 4 GiB Raspberry Pi;
+ * - no ValidatingAdmissionPolicy generation: K3s 1.28 does not serve admissionregistration.k8s.io/v1 (GA in
+ *   1.30), and one engine is easier to reason about than two;
+ * - requests and limits on every container (memory limit = request, as everywhere in this project), counted
+ *   by the capacity check through `requests`;
+ * - restricted Pod Security: the chart's containers already drop ALL capabilities, run as non-root with a
+ *   read-only root filesystem and RuntimeDefault seccomp;
+ * - metrics + ServiceMonitors carrying the site Prometheus' selector labels when the site has monitoring.
+ * The images (reg.kyverno.io/kyverno/*) are published for linux/amd64 and linux/arm64.
+ */
+import { HelmRelease } from '../../lib/constructs/helm';
+import { PROMETHEUS_SELECTOR_LABELS } from '../../lib/constructs/telemetry';
+import { HELM_CHARTS } from '../../lib/model/versions';
+import { Consumer } from '../../lib/model/capacity';
+import { KYVERNO_RELEASE, POLICIES_NAMESPACE } from './names';
+
+interface Size {
+  readonly cpuMillicores: number;
+  readonly cpuLimitMillicores: number;
+  readonly memoryMiB: number;
+}
+
+/**
+ * Container sizes. The admission controller holds informers for the policies and the matched kinds of a
+ * small single-site cluster (Kyverno's own guidance starts at 128 MiB for small clusters; 256 MiB leaves room
+ * for the CEL programs and the certificate renewer). The reports controller keeps one report per scanned
+ * object: a few hundred at an edge site.
+ */
+export const KYVERNO_SIZES = {
+  admission: { cpuMillicores: 100, cpuLimitMillicores: 1000, memoryMiB: 256 },
+  reports: { cpuMillicores: 50, cpuLimitMillicores: 500, memoryMiB: 128 },
+  /** The admission controller's init container (kyvernopre) runs before it; its request never adds up. */
+  init: { cpuMillicores: 10, cpuLimitMillicores: 100, memoryMiB: 64 },
+  /** Helm hook Jobs (webhook cleanup on delete) and the chart's test pod: short-lived. */
+  hook: { cpuMillicores: 10, cpuLimitMillicores: 100, memoryMiB: 64 },
+} as const satisfies Record<string, Size>;
+
+const resources = (s: Size): Record<string, unknown> => ({
+  requests: { cpu: `${s.cpuMillicores}m`, memory: `${s.memoryMiB}Mi` },
+  limits: { cpu: `${s.cpuLimitMillicores}m`, memory: `${s.memoryMiB}Mi` },
+});
+
+const consumer = (name: string, s: Size): Consumer => ({
+  name: `HelmRelease/${POLICIES_NAMESPACE}/${KYVERNO_RELEASE}/${name}`,
+  cpuMillicores: s.cpuMillicores,
+  memoryMiB: s.memoryMiB,
+  podCpuMillicores: s.cpuMillicores,
+  podMemoryMiB: s.memoryMiB,
+});
+
+/** Sync wave -5: the kyverno.io CRDs must exist before wave 0 applies the ClusterPolicies. */
+const KYVERNO_SYNC_WAVE = -5;
+
+export function kyvernoRelease(monitoring: boolean): HelmRelease {
+  const s = KYVERNO_SIZES;
+  const serviceMonitor = { enabled: monitoring, additionalLabels: { ...PROMETHEUS_SELECTOR_LABELS } };
+  return {
+    name: KYVERNO_RELEASE,
+    chart: HELM_CHARTS.kyverno,
+    namespace: POLICIES_NAMESPACE,
+    syncWave: KYVERNO_SYNC_WAVE,
+    // The ClusterPolicy CRD is far above the 256 KiB last-applied-configuration annotation limit.
+    serverSideApply: true,
+    values: {
+      features: {
+        generateValidatingAdmissionPolicy: { enabled: false },
+        backgroundScan: { backgroundScanWorkers: 1 },
+      },
+      admissionController: {
+        replicas: 1,
+        initContainer: { resources: resources(s.init) },
+        container: { resources: resources(s.admission) },
+        serviceMonitor,
+      },
+      reportsController: { enabled: true, replicas: 1, resources: resources(s.reports), serviceMonitor },
+      backgroundController: { enabled: false },
+      cleanupController: { enabled: false },
+      webhooksCleanup: { resources: resources(s.hook) },
+      test: { resources: resources(s.hook) },
+    },
+    requests: [consumer('admission-controller', s.admission), consumer('reports-controller', s.reports)],
+  };
+}
