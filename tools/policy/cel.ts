@@ -17,7 +17,18 @@ export class CelCompileError extends Error {}
 /** A compiled expression: evaluate it against bindings; a CEL error comes back as `{ error }`, never thrown. */
 export type CelProgram = (bindings: Readonly<Record<string, CelInput>>) => { value: CelValue } | { error: string };
 
+const compiled = new Map<string, CelProgram>();
+
+/** Compiles (parses and plans) an expression once per process; a syntax error throws CelCompileError. */
 export function compile(expression: string): CelProgram {
+  const cached = compiled.get(expression);
+  if (cached) return cached;
+  const program = compileOnce(expression);
+  compiled.set(expression, program);
+  return program;
+}
+
+function compileOnce(expression: string): CelProgram {
   let program: ReturnType<typeof plan>;
   try {
     program = plan(ENV, parse(expression));
