@@ -1,8 +1,9 @@
 /**
- * Kyverno as a HelmRelease the gitops layer turns into an Argo CD Application (chart kyverno 3.6.4 = Kyverno
- * v1.16.4, pinned in lib/model/versions.ts, vendored in vendor/helm-charts/).
+ * Kyverno as a HelmRelease the gitops layer turns into an Argo CD Application (chart kyverno 3.3.9 = Kyverno
+ * v1.13.6, the last line that supports Kubernetes 1.28; pinned in lib/model/versions.ts, vendored in
+ * vendor/helm-charts/).
  *
- * Values are the chart's own keys (charts/kyverno/values.yaml at kyverno-chart-3.6.4), set for a small edge
+ * Values are the chart's own keys (charts/kyverno/values.yaml at kyverno-chart-3.3.9), set for a small edge
  * cluster (docs/decisions/0027-admission-policies.md):
  * - the admission controller, one replica: it evaluates the ClusterPolicies on admission;
  * - the reports controller, one replica: background scans and PolicyReports (violations of objects that
@@ -11,12 +12,19 @@
  *   (no CleanupPolicies): two pods less on a 4 GiB Raspberry Pi;
  * - no ValidatingAdmissionPolicy generation: K3s 1.28 does not serve admissionregistration.k8s.io/v1 (GA in
  *   1.30), and one engine is easier to reason about than two;
+ * - no Helm hooks: the delete clean-ups (webhooksCleanup, the config-map removal of `config.preserve`,
+ *   policyReportsCleanup) run a third-party bitnami/kubectl image (Bitnami has been retiring its versioned public
+ *   tags) and Argo CD does not run Helm delete hooks; webhooks Kyverno leaves behind fail open (failurePolicy
+ *   Ignore). The CRD storage migration (`crds.migration`, a post-upgrade hook) would run on every Argo CD sync
+ *   (Argo CD maps post-upgrade hooks to PostSync) and has no resources; run `kyverno migrate` by hand when a
+ *   Kyverno bump changes a CRD's storage version (docs/decisions/0027-admission-policies.md). With
+ *   `config.preserve: false` the chart owns its config map like any other object;
  * - requests and limits on every container (memory limit = request, as everywhere in this project), counted
  *   by the capacity check through `requests`;
  * - restricted Pod Security: the chart's containers already drop ALL capabilities, run as non-root with a
  *   read-only root filesystem and RuntimeDefault seccomp;
  * - metrics + ServiceMonitors carrying the site Prometheus' selector labels when the site has monitoring.
- * The images (reg.kyverno.io/kyverno/*) are published for linux/amd64 and linux/arm64.
+ * The images (ghcr.io/kyverno/*) are published for linux/amd64 and linux/arm64.
  */
 import { HelmRelease } from '../../lib/constructs/helm';
 import { PROMETHEUS_SELECTOR_LABELS } from '../../lib/constructs/telemetry';
@@ -41,7 +49,7 @@ export const KYVERNO_SIZES = {
   reports: { cpuMillicores: 50, cpuLimitMillicores: 500, memoryMiB: 128 },
   /** The admission controller's init container (kyvernopre) runs before it; its request never adds up. */
   init: { cpuMillicores: 10, cpuLimitMillicores: 100, memoryMiB: 64 },
-  /** Helm hook Jobs (webhook cleanup on delete) and the chart's test pod: short-lived. */
+  /** The chart's test pod (`helm test` only): short-lived. */
   hook: { cpuMillicores: 10, cpuLimitMillicores: 100, memoryMiB: 64 },
 } as const satisfies Record<string, Size>;
 
@@ -85,7 +93,10 @@ export function kyvernoRelease(monitoring: boolean): HelmRelease {
       reportsController: { enabled: true, replicas: 1, resources: resources(s.reports), serviceMonitor },
       backgroundController: { enabled: false },
       cleanupController: { enabled: false },
-      webhooksCleanup: { resources: resources(s.hook) },
+      config: { preserve: false },
+      crds: { migration: { enabled: false } },
+      webhooksCleanup: { enabled: false },
+      policyReportsCleanup: { enabled: false },
       test: { resources: resources(s.hook) },
     },
     requests: [consumer('admission-controller', s.admission), consumer('reports-controller', s.reports)],

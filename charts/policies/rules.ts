@@ -1,5 +1,5 @@
 /**
- * Alerts of the policies layer, on Kyverno's own series (pkg/metrics of kyverno v1.16.4, exported through
+ * Alerts of the policies layer, on Kyverno's own series (pkg/metrics and pkg/engine/metrics.go of kyverno v1.13.6, exported through
  * OpenTelemetry's Prometheus exporter, which appends `_total` to counters):
  * - `kyverno_policy_results_total{policy_name, rule_name, rule_result, rule_execution_cause, resource_kind}`:
  *   one per rule evaluation, at admission and in background scans (`resource_namespace` is dropped by the

@@ -17,7 +17,7 @@
  * - cAdvisor (kubelet /metrics/cadvisor): container_* as scraped by kube-prometheus-stack's kubelet monitor;
  * - node-exporter: the cpu, meminfo, filesystem, loadavg and uname collectors;
  * - Argo CD application controller: argocd_app_info and friends (docs/operator-manual/metrics.md);
- * - Kyverno admission + reports controllers: pkg/metrics of kyverno v1.16.4 (OpenTelemetry instruments; the
+ * - Kyverno admission + reports controllers: pkg/metrics and pkg/engine/metrics.go of kyverno v1.13.6 (OpenTelemetry instruments; the
  *   Prometheus exporter appends `_total` to counters);
  * - Prometheus itself: `up` and the synthetic `ALERTS`/`ALERTS_FOR_STATE` series of the rule manager.
  */

@@ -117,13 +117,15 @@ export const HELM_CHARTS = {
   // renovate: datasource=helm registryUrl=https://grafana-community.github.io/helm-charts depName=tempo
   tempo: { repoURL: 'https://grafana-community.github.io/helm-charts', chart: 'tempo', version: '2.2.4' },
   /**
-   * Kyverno admission controller + reports controller for the policies layer (docs/decisions/0027-admission-policies.md).
-   * Chart 3.6.4 ships Kyverno v1.16.4 (kyverno/kyverno tag kyverno-chart-3.6.4 = v1.16.4): the newest chart whose
-   * dependencies exist (3.7.0 and later need the unpublished kyverno-api chart; vendor/helm-charts/README.md).
-   * Images are multi-arch (the release workflow builds linux/amd64 and linux/arm64 with ko).
+   * Kyverno admission + reports controllers for the policies layer (docs/decisions/0027-admission-policies.md).
+   * Chart 3.3.9 ships Kyverno v1.13.6 (kyverno/kyverno tag kyverno-chart-3.3.9 = v1.13.6), the newest release line
+   * that supports Kubernetes 1.28 (the sample sites' K3s): chart 3.6.4 (v1.16.4) installs policies.kyverno.io CRDs
+   * with `selectableFields`, which a 1.28 API server rejects under strict field validation, and 3.7.0 and later
+   * cannot be built (vendor/helm-charts/README.md). Do not bump past 3.3.x before the fleet runs K3s >= 1.30.
+   * Images are multi-arch (kyverno's release workflow builds linux/amd64 and linux/arm64 with ko).
    */
   // renovate: datasource=helm registryUrl=https://kyverno.github.io/kyverno depName=kyverno
-  kyverno: { repoURL: 'https://kyverno.github.io/kyverno', chart: 'kyverno', version: '3.6.4' },
+  kyverno: { repoURL: 'https://kyverno.github.io/kyverno', chart: 'kyverno', version: '3.3.9' },
 } as const satisfies Record<string, HelmChartRef>;
 
 /**
@@ -134,13 +136,13 @@ export const HELM_CHARTS = {
  */
 export const HELM_CHART_IMAGE_REGISTRIES: Readonly<Record<keyof typeof HELM_CHARTS, readonly string[]>> = {
   argoRollouts: ['quay.io'],
-  argoCd: ['quay.io', 'ghcr.io', 'ecr-public.aws.com'],
-  kubePrometheusStack: ['quay.io', 'registry.k8s.io', 'docker.io', 'ghcr.io'],
+  argoCd: ['quay.io', 'ecr-public.aws.com'],
+  kubePrometheusStack: ['quay.io', 'registry.k8s.io', 'docker.io'],
   blackboxExporter: ['quay.io'],
   otelCollector: ['ghcr.io'],
   loki: ['docker.io'],
   tempo: ['docker.io'],
-  kyverno: ['reg.kyverno.io', 'registry.k8s.io', 'docker.io'],
+  kyverno: ['ghcr.io', 'docker.io'],
 };
 
 /**

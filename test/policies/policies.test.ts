@@ -32,11 +32,11 @@ const DENIALS: Readonly<Record<string, { policy: string; message: string }>> = {
   'untagged-image.yaml': { policy: 'edge-pinned-images', message: 'every container image must be pinned: a version tag other than latest, or a digest (image@sha256:...)' },
   'foreign-registry.yaml': {
     policy: 'edge-allowed-registries',
-    message: 'every container image must come from an allowed registry: docker.io/, ecr-public.aws.com/, ghcr.io/, ghcr.io/edge-ai-gitops/, nvcr.io/, quay.io/, reg.kyverno.io/, registry.k8s.io/ (lib/model/versions.ts and fleet.yaml images.registry)',
+    message: 'every container image must come from an allowed registry: docker.io/, ecr-public.aws.com/, ghcr.io/, ghcr.io/edge-ai-gitops/, nvcr.io/, quay.io/, registry.k8s.io/ (lib/model/versions.ts and fleet.yaml images.registry)',
   },
   'foreign-registry-lookalike.yaml': {
     policy: 'edge-allowed-registries',
-    message: 'every container image must come from an allowed registry: docker.io/, ecr-public.aws.com/, ghcr.io/, ghcr.io/edge-ai-gitops/, nvcr.io/, quay.io/, reg.kyverno.io/, registry.k8s.io/ (lib/model/versions.ts and fleet.yaml images.registry)',
+    message: 'every container image must come from an allowed registry: docker.io/, ecr-public.aws.com/, ghcr.io/, ghcr.io/edge-ai-gitops/, nvcr.io/, quay.io/, registry.k8s.io/ (lib/model/versions.ts and fleet.yaml images.registry)',
   },
   'run-as-root.yaml': { policy: 'edge-non-root', message: 'every container must run as non-root: set securityContext.runAsNonRoot: true on the pod or the container' },
   'privileged.yaml': { policy: 'edge-non-root', message: 'privileged containers are not allowed: remove securityContext.privileged' },
