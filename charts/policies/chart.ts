@@ -1,16 +1,17 @@
 /**
  * The policies chart: one Kyverno ClusterPolicy per invariant (policies.ts), scoped to the namespaces the
  * site's layers declare, and the NetworkPolicies of the Kyverno namespace on top of the baseline's
- * default-deny + DNS + API server: the API server calls the admission webhook, Prometheus scrapes the metrics.
+ * default-deny + DNS + API server: the API server calls the admission webhook, Prometheus scrapes the metrics
+ * (through the PodMonitor rendered here).
  */
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { SiteView } from '../../lib/constructs/layer';
 import { chartLabels, selectorLabels } from '../../lib/constructs/labels';
-import { MONITORING_NAMESPACE, PROMETHEUS_POD_LABELS } from '../../lib/constructs/telemetry';
+import { MONITORING_NAMESPACE, PROMETHEUS_POD_LABELS, PROMETHEUS_SELECTOR_LABELS } from '../../lib/constructs/telemetry';
 import { HELM_CHARTS } from '../../lib/model/versions';
-import { KYVERNO_METRICS_PORT, KYVERNO_WEBHOOK_PORT, POLICIES_NAMESPACE } from './names';
+import { KYVERNO_METRICS_PORT, KYVERNO_METRICS_PORT_NAMES, KYVERNO_POD_LABELS, KYVERNO_POD_MONITOR, KYVERNO_WEBHOOK_PORT, POLICIES_NAMESPACE } from './names';
 import { clusterPolicy, invariants, PolicyInputs, PolicyScope } from './policies';
 import { PoliciesProps } from './props';
 
@@ -46,6 +47,15 @@ export class PoliciesChart extends Chart {
       spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ ports: [tcp(KYVERNO_WEBHOOK_PORT)] }] },
     });
     if (props.monitoring) {
+      new ApiObject(this, 'pod-monitor', {
+        apiVersion: 'monitoring.coreos.com/v1',
+        kind: 'PodMonitor',
+        metadata: { name: KYVERNO_POD_MONITOR, namespace: POLICIES_NAMESPACE, labels: { ...selectorLabels(KYVERNO_POD_MONITOR), ...PROMETHEUS_SELECTOR_LABELS } },
+        spec: {
+          selector: { matchLabels: { ...KYVERNO_POD_LABELS } },
+          podMetricsEndpoints: KYVERNO_METRICS_PORT_NAMES.map((port) => ({ port, interval: '30s' })),
+        },
+      });
       new k8s.KubeNetworkPolicy(this, 'allow-prometheus-scrape', {
         metadata: { name: 'allow-prometheus-scrape', namespace: POLICIES_NAMESPACE, labels: selectorLabels('allow-prometheus-scrape') },
         spec: {

@@ -1,7 +1,7 @@
 /** The admission policies dashboard: violations per policy, admission requests, the controller's health. */
 import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { DashboardContribution, dashboardBase, DashboardScope, Layout } from '../../lib/constructs/dashboard';
-import { KYVERNO_ADMISSION_JOB } from './names';
+import { KYVERNO_ADMISSION_CONTAINER, KYVERNO_JOB } from './names';
 
 const POLICIES_DASHBOARD = 'policies';
 
@@ -19,7 +19,7 @@ function policies(scope: DashboardScope): DashboardBuilder {
       { expr: `sum by (${by('request_allowed')}) (rate(${l.sel('kyverno_admission_requests_total')}[$__rate_interval]))`, legend: l.legend('allowed={{request_allowed}}') },
     ]),
   );
-  d.withPanel(l.timeseries('Admission controller up', 'Scrape health of the Kyverno admission controller (its webhooks fail open when it is down).', 'none', [{ expr: l.sel('up', `job="${KYVERNO_ADMISSION_JOB}"`), legend: l.legend('up') }]));
+  d.withPanel(l.timeseries('Admission controller up', 'Scrape health of the Kyverno admission controller (its webhooks fail open when it is down).', 'none', [{ expr: l.sel('up', `job="${KYVERNO_JOB}", container="${KYVERNO_ADMISSION_CONTAINER}"`), legend: l.legend('{{pod}}') }]));
   return d;
 }
 

@@ -21,6 +21,6 @@ export const policiesLayer = defineLayer({
   // The admission controller serves the webhook and watches policies; the reports controller scans objects.
   namespaces: () => [{ name: POLICIES_NAMESPACE, layer: 'policies', podSecurity: 'restricted', apiServerEgress: true }],
   telemetry: (props) => (props.monitoring ? { rules: [policiesRules()], dashboards: [policiesDashboard], exporters: [Exporter.Kyverno] } : {}),
-  releases: (props) => [kyvernoRelease(props.monitoring)],
+  releases: () => [kyvernoRelease()],
   build: (scope, props, site) => new PoliciesChart(scope, 'policies', props, site),
 });

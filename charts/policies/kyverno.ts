@@ -23,11 +23,11 @@
  *   by the capacity check through `requests`;
  * - restricted Pod Security: the chart's containers already drop ALL capabilities, run as non-root with a
  *   read-only root filesystem and RuntimeDefault seccomp;
- * - metrics + ServiceMonitors carrying the site Prometheus' selector labels when the site has monitoring.
+ * - metrics Services on (the chart's defaults) but its ServiceMonitors off: the policies chart renders one
+ *   PodMonitor for both controllers, so the layer's alerts see their scrape in the site's own objects.
  * The images (ghcr.io/kyverno/*) are published for linux/amd64 and linux/arm64.
  */
 import { HelmRelease } from '../../lib/constructs/helm';
-import { PROMETHEUS_SELECTOR_LABELS } from '../../lib/constructs/telemetry';
 import { HELM_CHARTS } from '../../lib/model/versions';
 import { Consumer } from '../../lib/model/capacity';
 import { KYVERNO_RELEASE, POLICIES_NAMESPACE } from './names';
@@ -69,9 +69,8 @@ const consumer = (name: string, s: Size): Consumer => ({
 /** Sync wave -5: the kyverno.io CRDs must exist before wave 0 applies the ClusterPolicies. */
 const KYVERNO_SYNC_WAVE = -5;
 
-export function kyvernoRelease(monitoring: boolean): HelmRelease {
+export function kyvernoRelease(): HelmRelease {
   const s = KYVERNO_SIZES;
-  const serviceMonitor = { enabled: monitoring, additionalLabels: { ...PROMETHEUS_SELECTOR_LABELS } };
   return {
     name: KYVERNO_RELEASE,
     chart: HELM_CHARTS.kyverno,
@@ -88,9 +87,9 @@ export function kyvernoRelease(monitoring: boolean): HelmRelease {
         replicas: 1,
         initContainer: { resources: resources(s.init) },
         container: { resources: resources(s.admission) },
-        serviceMonitor,
+        serviceMonitor: { enabled: false },
       },
-      reportsController: { enabled: true, replicas: 1, resources: resources(s.reports), serviceMonitor },
+      reportsController: { enabled: true, replicas: 1, resources: resources(s.reports), serviceMonitor: { enabled: false } },
       backgroundController: { enabled: false },
       cleanupController: { enabled: false },
       config: { preserve: false },

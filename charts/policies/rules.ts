@@ -4,10 +4,11 @@
  * - `kyverno_policy_results_total{policy_name, rule_name, rule_result, rule_execution_cause, resource_kind}`:
  *   one per rule evaluation, at admission and in background scans (`resource_namespace` is dropped by the
  *   chart's default metricsExposure);
- * - `up` of the admission controller's metrics Service (job KYVERNO_ADMISSION_JOB).
+ * - `up` of the admission controller's pod target (the chart's PodMonitor, job KYVERNO_JOB, container
+ *   KYVERNO_ADMISSION_CONTAINER).
  */
 import { RuleModule, SeriesInput } from '../../lib/constructs/rules';
-import { KYVERNO_ADMISSION_JOB } from './names';
+import { KYVERNO_ADMISSION_CONTAINER, KYVERNO_JOB } from './names';
 
 const LAYER = { layer: 'policies' } as const;
 /** Window in which a failed rule evaluation counts as a current violation. */
@@ -19,7 +20,8 @@ export function policiesRules(): RuleModule {
     series: `kyverno_policy_results_total{policy_name="edge-resources", resource_kind="Deployment", rule_execution_cause="background_scan", rule_name="pod-controllers", rule_result="${result}"}`,
     values,
   });
-  const up = (v: string): SeriesInput => ({ series: `up{job="${KYVERNO_ADMISSION_JOB}", namespace="kyverno"}`, values: v });
+  const admission = `job="${KYVERNO_JOB}", container="${KYVERNO_ADMISSION_CONTAINER}"`;
+  const up = (v: string): SeriesInput => ({ series: `up{container="${KYVERNO_ADMISSION_CONTAINER}", job="${KYVERNO_JOB}", namespace="kyverno", pod="kyverno-admission-controller-0"}`, values: v });
   const violated = { policy_name: 'edge-resources', resource_kind: 'Deployment', rule_name: 'pod-controllers' };
   return {
     name: 'edge-ai-policies',
@@ -38,7 +40,7 @@ export function policiesRules(): RuleModule {
           },
           {
             alert: 'KyvernoAdmissionControllerDown',
-            expr: `max by (job) (up{job="${KYVERNO_ADMISSION_JOB}"}) == 0\nor\nabsent(up{job="${KYVERNO_ADMISSION_JOB}"})`,
+            expr: `max by (job, container) (up{${admission}}) == 0\nor\nabsent(up{${admission}})`,
             for: DOWN_FOR,
             severity: 'warning',
             labels: { ...LAYER },
@@ -60,8 +62,8 @@ export function policiesRules(): RuleModule {
       {
         alert: 'KyvernoAdmissionControllerDown',
         cases: [
-          { name: 'target down', input: [up('0x20')], evalTime: '15m', expect: [{ severity: 'warning', labels: { job: KYVERNO_ADMISSION_JOB } }] },
-          { name: 'no target at all', input: [{ series: 'up{job="other"}', values: '1x20' }], evalTime: '15m', expect: [{ severity: 'warning', labels: { job: KYVERNO_ADMISSION_JOB } }] },
+          { name: 'target down', input: [up('0x20')], evalTime: '15m', expect: [{ severity: 'warning', labels: { job: KYVERNO_JOB, container: KYVERNO_ADMISSION_CONTAINER } }] },
+          { name: 'no target at all', input: [{ series: 'up{job="other"}', values: '1x20' }], evalTime: '15m', expect: [{ severity: 'warning', labels: { job: KYVERNO_JOB, container: KYVERNO_ADMISSION_CONTAINER } }] },
           { name: 'target up', input: [up('1x20')], evalTime: '15m', expect: [] },
         ],
       },
