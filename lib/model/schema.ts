@@ -271,7 +271,7 @@ const ollama = z
 
 /** Admission policies (charts/policies, docs/decisions/0027-admission-policies.md). Off unless a site opts in. */
 const policies = z
-  .object({ enabled: z.boolean().default(false).describe('Run Kyverno with the platform\'s admission policies (~300 MiB requested). @default false') })
+  .object({ enabled: z.boolean().default(false).describe('Run Kyverno (384 MiB requested) with the platform\'s admission policies (docs/decisions/0027-admission-policies.md). @default false') })
   .strict();
 
 const receiver = z
