@@ -135,7 +135,7 @@ describe.each(SAMPLE_SITES)('%s: Helm releases rendered by helm', (name) => {
   it('validates every custom resource against the CRDs the charts really install at the site', () => {
     const installed = installedCrds(r.releases.flatMap((rel) => rel.objects));
     const custom = [...(r.objects as unknown as JsonObject[]), ...r.releases.flatMap((rel) => rel.objects)].filter((o) => installed.has(o));
-    expect(custom.map((o) => o.kind)).toEqual(expect.arrayContaining(['Rollout', 'ServiceMonitor', 'PrometheusRule', 'Prometheus']));
+    expect(custom.map((o) => o.kind)).toEqual(expect.arrayContaining(['Rollout', 'ServiceMonitor', 'PrometheusRule', 'Prometheus', 'ClusterPolicy']));
     const issues = custom.flatMap((o) => installed.check(o).map((i) => formatIssue(renderIssue(i, 'installed CRDs'))));
     expect(issues).toEqual([]);
   });
