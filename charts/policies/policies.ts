@@ -164,7 +164,8 @@ export function clusterPolicy(inv: Invariant, inputs: PolicyInputs, labels: Read
   const cel = { variables: [...SHARED_VARIABLES, ...(inv.variables ?? [])], expressions: inv.expressions.map((e) => ({ ...e })) };
   const rule = (name: string, kinds: readonly string[], failureAction: FailureAction): Record<string, unknown> => ({
     name,
-    match: { any: [{ resources: { kinds: [...kinds], namespaces } }] },
+    // Not DELETE: its `object` is null (every expression would error, and Kyverno registers DELETE by default).
+    match: { any: [{ resources: { kinds: [...kinds], namespaces, operations: ['CREATE', 'UPDATE'] } }] },
     validate: { failureAction, cel },
   });
   return {

@@ -211,6 +211,7 @@ describe('the policy harness', () => {
     ['match.all', edit((p) => (match(p).all = [])), /"all" is not implemented/],
     ['a label selector', edit((p) => (((match(p).any as JsonObject[])[0].resources as JsonObject).selector = {})), /"selector" is not implemented/],
     ['a wildcard kind', edit((p) => (((match(p).any as JsonObject[])[0].resources as JsonObject).kinds = ['*'])), /wildcard "\*"/],
+    ['an unknown operation', edit((p) => (((match(p).any as JsonObject[])[0].resources as JsonObject).operations = ['EXEC'])), /"EXEC" is not an admission operation/],
     ['a subresource kind', edit((p) => (((match(p).any as JsonObject[])[0].resources as JsonObject).kinds = ['Pod/exec'])), /"Pod\/exec" \(subresources/],
     ['a messageExpression', edit((p) => (firstExpression(p).messageExpression = "'x'")), /"messageExpression" is not implemented/],
     ['preconditions', edit((p) => (p.spec.rules[0].celPreconditions = [])), /"celPreconditions" is not implemented/],
@@ -238,6 +239,16 @@ describe('the policy harness', () => {
     const program = compile('object.spec.securityContext.runAsUser > 0 && object.spec.securityContext.runAsUser == 1000');
     const { celValue } = jest.requireActual<typeof import('../../tools/policy/cel')>('../../tools/policy/cel');
     expect(program({ object: celValue({ spec: { securityContext: { runAsUser: 1000 } } }) })).toEqual({ value: true });
+  });
+
+  it('DELETE requests are not evaluated: their object is null, so every expression would error', () => {
+    const harness = new PolicyHarness(factory.policies);
+    const pod = fixture('latest-tag.yaml');
+    expect(harness.evaluate({ object: pod, operation: 'DELETE' })).toEqual([]);
+    expect(harness.admit({ object: pod, operation: 'UPDATE' }).allowed).toBe(false);
+    const allOperations = edit((p) => delete (((match(p).any as JsonObject[])[0].resources as JsonObject).operations));
+    const decisions = new PolicyHarness([allOperations]).evaluate({ object: pod, operation: 'DELETE' });
+    expect(decisions.map((d) => d.result)).toEqual(['error']);
   });
 
   it('does not match cluster-scoped objects, other namespaces or other kinds', () => {

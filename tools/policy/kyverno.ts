@@ -6,16 +6,18 @@
  * - spec: `rules`, `failurePolicy`, `webhookTimeoutSeconds`, `background`, `admission` (must not be false);
  * - metadata: autogen must be off (`pod-policies.kyverno.io/autogen-controllers: none`): the harness does not
  *   generate controller rules, the policies match controllers themselves;
- * - rule: `name`, `match.any[].resources.{kinds, namespaces}` (no `all`, no `exclude`, no selectors, names,
- *   operations, subjects or wildcards), `validate.failureAction` and `validate.cel.{variables, expressions}`
+ * - rule: `name`, `match.any[].resources.{kinds, namespaces, operations}` (no `all`, no `exclude`, no
+ *   selectors, names, subjects or wildcards), `validate.failureAction` and `validate.cel.{variables, expressions}`
  *   (each expression with a static `message`; no `messageExpression`, `paramKind`, `auditAnnotations`).
  * Matching (Kyverno's `match.any`): an entry matches when the object's kind is in `kinds` (a bare `Kind`
  * matches every group and version; `version/Kind` and `group/version/Kind` must equal the object's
- * apiVersion) and, when `namespaces` is set, the object's namespace is in it (cluster-scoped objects never
- * match a namespace list).
- * Activation (as Kyverno builds it for a CREATE): `object`, `oldObject` (null), `request` (operation, kind,
- * namespace, name, userInfo, dryRun), `namespaceObject` (the Namespace, or null for cluster-scoped objects)
- * and `variables` (each evaluated in order, seeing the ones before it). An expression that is false fails the
+ * apiVersion), when `namespaces` is set, the object's namespace is in it (cluster-scoped objects never
+ * match a namespace list), and when `operations` is set, the request's operation is in it (without it Kyverno
+ * matches every operation, DELETE included).
+ * Activation (as Kyverno builds it): `object` (null for a DELETE), `oldObject` (the object for UPDATE and
+ * DELETE, else null), `request` (operation, kind, namespace, name, userInfo, dryRun), `namespaceObject` (the
+ * Namespace, or null for cluster-scoped objects) and `variables` (each evaluated in order, seeing the ones
+ * before it). An expression that is false fails the
  * rule with its message; one that errors or returns a non-bool is an `error` (Kyverno: the rule errors and the
  * request is denied under Enforce).
  */
@@ -36,8 +38,13 @@ export interface RuleDecision {
   readonly messages: readonly string[];
 }
 
+export type Operation = 'CREATE' | 'UPDATE' | 'DELETE';
+const OPERATIONS: readonly string[] = ['CREATE', 'UPDATE', 'DELETE', 'CONNECT'];
+
 export interface AdmissionInput {
   readonly object: JsonObject;
+  /** @default CREATE (UPDATE: the object replaces itself; DELETE: `object` is null, `oldObject` the object). */
+  readonly operation?: Operation;
   /** Namespace the object is created in (a Helm release's objects may leave metadata.namespace out). */
   readonly namespace?: string;
   /** The Namespace object; a bare one with the name is used when absent. */
@@ -47,7 +54,7 @@ export interface AdmissionInput {
 interface CompiledRule {
   readonly name: string;
   readonly failureAction: 'Enforce' | 'Audit';
-  readonly match: readonly { readonly kinds: readonly string[]; readonly namespaces?: readonly string[] }[];
+  readonly match: readonly { readonly kinds: readonly string[]; readonly namespaces?: readonly string[]; readonly operations?: readonly string[] }[];
   readonly variables: readonly { readonly name: string; readonly program: CelProgram }[];
   readonly expressions: readonly { readonly program: CelProgram; readonly message: string }[];
 }
@@ -93,7 +100,7 @@ function compileRule(policy: string, raw: unknown, i: number): CompiledRule {
     if (!isObject(entry)) throw new UnsupportedPolicyError(`${eat} must be an object`);
     only(eat, entry, ['resources']);
     if (!isObject(entry.resources)) throw new UnsupportedPolicyError(`${eat}.resources is required`);
-    only(`${eat}.resources`, entry.resources, ['kinds', 'namespaces']);
+    only(`${eat}.resources`, entry.resources, ['kinds', 'namespaces', 'operations']);
     const kinds = strings(`${eat}.resources.kinds`, entry.resources.kinds);
     if (kinds.length === 0) throw new UnsupportedPolicyError(`${eat}.resources.kinds must not be empty`);
     noWildcards(`${eat}.resources.kinds`, kinds);
@@ -102,7 +109,9 @@ function compileRule(policy: string, raw: unknown, i: number): CompiledRule {
     }
     const namespaces = entry.resources.namespaces === undefined ? undefined : strings(`${eat}.resources.namespaces`, entry.resources.namespaces);
     if (namespaces) noWildcards(`${eat}.resources.namespaces`, namespaces);
-    return { kinds, namespaces: namespaces && namespaces.length > 0 ? namespaces : undefined };
+    const operations = entry.resources.operations === undefined ? undefined : strings(`${eat}.resources.operations`, entry.resources.operations);
+    for (const op of operations ?? []) if (!OPERATIONS.includes(op)) throw new UnsupportedPolicyError(`${eat}.resources.operations: "${op}" is not an admission operation`);
+    return { kinds, namespaces: namespaces && namespaces.length > 0 ? namespaces : undefined, operations: operations && operations.length > 0 ? operations : undefined };
   });
   if (!isObject(raw.validate)) throw new UnsupportedPolicyError(`${rat}: only validate rules are implemented by the policy harness`);
   only(`${rat} validate`, raw.validate, ['failureAction', 'cel']);
@@ -155,8 +164,13 @@ function kindMatches(pattern: string, apiVersion: string, kind: string): boolean
   return parts[0] === group && parts[1] === version;
 }
 
-function matches(rule: CompiledRule, apiVersion: string, kind: string, namespace: string | undefined): boolean {
-  return rule.match.some((m) => m.kinds.some((k) => kindMatches(k, apiVersion, kind)) && (m.namespaces === undefined || (namespace !== undefined && m.namespaces.includes(namespace))));
+function matches(rule: CompiledRule, apiVersion: string, kind: string, namespace: string | undefined, operation: Operation): boolean {
+  return rule.match.some(
+    (m) =>
+      m.kinds.some((k) => kindMatches(k, apiVersion, kind)) &&
+      (m.namespaces === undefined || (namespace !== undefined && m.namespaces.includes(namespace))) &&
+      (m.operations === undefined || m.operations.includes(operation)),
+  );
 }
 
 export class PolicyHarness {
@@ -178,11 +192,12 @@ export class PolicyHarness {
     const kind = String(object.kind);
     const namespace = typeof meta.namespace === 'string' ? meta.namespace : input.namespace;
     const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
+    const operation = input.operation ?? 'CREATE';
     const bindings = {
-      object: celValue(object),
-      oldObject: null,
+      object: operation === 'DELETE' ? null : celValue(object),
+      oldObject: operation === 'CREATE' ? null : celValue(object),
       request: celValue({
-        operation: 'CREATE',
+        operation,
         kind: { group, version, kind },
         namespace: namespace ?? '',
         name: meta.name,
@@ -194,7 +209,7 @@ export class PolicyHarness {
     const out: RuleDecision[] = [];
     for (const p of this.policies) {
       for (const r of p.rules) {
-        if (!matches(r, apiVersion, kind, namespace)) continue;
+        if (!matches(r, apiVersion, kind, namespace, operation)) continue;
         out.push({ policy: p.name, rule: r.name, failureAction: r.failureAction, ...evaluateRule(r, bindings) });
       }
     }
