@@ -17,7 +17,7 @@ import { Application } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/App
 import { HelmRelease } from '../../lib/constructs/helm';
 import { helmApplication } from './application';
 import { IN_CLUSTER_SERVER } from './contract';
-import { GITOPS_LAYER, siteDeployNamespaces, SiteLayer } from './site';
+import { GITOPS_LAYER, LayerPlacement, siteDeployNamespaces } from './site';
 
 /** Labels of the hub objects (fleet-level: no site label). */
 function hubLabels(): Record<string, string> {
@@ -27,7 +27,7 @@ function hubLabels(): Record<string, string> {
 /** A hub-mode site with its resolved layers. */
 export interface HubSite {
   readonly site: Site;
-  readonly layers: readonly SiteLayer[];
+  readonly layers: readonly LayerPlacement[];
 }
 
 export interface HubChartProps {

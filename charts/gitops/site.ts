@@ -14,13 +14,24 @@ export const GITOPS_LAYER = 'gitops';
 /** The layer that creates every namespace; synced first within a ring. */
 export const BASELINE_LAYER = 'baseline';
 
-export interface SiteLayer {
+/** Where a layer deploys: all the hub reads of a site's layer (the hub never needs the releases' values). */
+export interface LayerPlacement {
   /** Layer file stem (`dist/<site>/<name>.k8s.yaml`). */
   readonly name: string;
   /** Namespaces the layer declares (created by the baseline layer). */
   readonly namespaces: readonly string[];
+  /** The namespaces of the Helm releases the layer declares. */
+  readonly releases: readonly Pick<HelmRelease, 'namespace'>[];
+}
+
+export interface SiteLayer extends LayerPlacement {
   /** Helm releases the layer declares, installed as Argo CD Applications by the gitops layer. */
   readonly releases: readonly HelmRelease[];
+}
+
+/** A site's layers as the hub reads them (what the render cache keeps of a site for the hub). */
+export function layerPlacements(layers: readonly SiteLayer[]): LayerPlacement[] {
+  return layers.map((l) => ({ name: l.name, namespaces: l.namespaces, releases: l.releases.map((r) => ({ namespace: r.namespace })) }));
 }
 
 /** The active layers of a site with their namespaces and Helm releases; throws on inconsistent declarations. */
@@ -71,12 +82,12 @@ function checkReleases(site: Site, layers: readonly SiteLayer[]): void {
  * Namespace an Application of the layer names as its destination. Every rendered object states its own
  * namespace, so this only has to be a permitted one: the layer's first namespace, else the site's first.
  */
-function layerDestinationNamespace(layer: SiteLayer, all: readonly SiteLayer[]): string {
+function layerDestinationNamespace(layer: LayerPlacement, all: readonly LayerPlacement[]): string {
   return layer.namespaces[0] ?? all.flatMap((l) => l.namespaces)[0] ?? 'default';
 }
 
 /** Every namespace the site's Applications deploy into (project destinations), sorted. */
-export function siteDeployNamespaces(layers: readonly SiteLayer[]): string[] {
+export function siteDeployNamespaces(layers: readonly LayerPlacement[]): string[] {
   const out = new Set<string>();
   for (const l of layers) {
     for (const n of l.namespaces) out.add(n);
@@ -96,7 +107,7 @@ export interface LayerEntry {
 }
 
 /** The layer Applications of a site: every enabled layer file except the gitops layer's own. */
-export function layerEntries(site: Site, layers: readonly SiteLayer[]): LayerEntry[] {
+export function layerEntries(site: Site, layers: readonly LayerPlacement[]): LayerEntry[] {
   return layers
     .filter((l) => l.name !== GITOPS_LAYER)
     .map((l) => ({ site: site.name, ring: String(site.ring), layer: l.name, namespace: layerDestinationNamespace(l, layers) }));

@@ -17,9 +17,14 @@
  * - cAdvisor (kubelet /metrics/cadvisor): container_* as scraped by kube-prometheus-stack's kubelet monitor;
  * - node-exporter: the cpu, meminfo, filesystem, loadavg and uname collectors;
  * - Argo CD application controller: argocd_app_info and friends (docs/operator-manual/metrics.md);
- * - Kyverno admission + reports controllers: pkg/metrics and pkg/engine/metrics.go of kyverno v1.13.6 (OpenTelemetry instruments; the
- *   Prometheus exporter appends `_total` to counters);
- * - Prometheus itself: `up` and the synthetic `ALERTS`/`ALERTS_FOR_STATE` series of the rule manager.
+ * - Prometheus itself: `up` and the synthetic `ALERTS`/`ALERTS_FOR_STATE` series of the rule manager;
+ * - Falco 0.44.1 (webserver /metrics, `metrics.enabled`): userspace/falco/falco_metrics.cpp of falcosecurity/falco
+ *   at tag 0.44.1 (namespace `falcosecurity`, subsystems `falco`/`scap`; `rules_matches` with labels rule_name,
+ *   priority as a number 0 emergency … 7 debug, source, and one `tag_<tag>="true"` per rule tag, only once a rule
+ *   matched) and the unit suffixes of libs 0.25.4 userspace/libsinsp/metrics_collector.cpp (counters `_total`,
+ *   memory `_bytes`, percentages `_ratio`); the kernel counters n_evts/n_drops come from libpman/src/stats.c;
+ * - Kyverno admission + reports controllers: pkg/metrics and pkg/engine/metrics.go of kyverno v1.13.6
+ *   (OpenTelemetry instruments; the Prometheus exporter appends `_total` to counters).
  */
 import { histogramSeries, INFERENCE_METRICS, PROCESS_METRIC_NAMES } from '@edge-ai/inference-contract';
 
@@ -39,6 +44,8 @@ export enum Exporter {
   Kyverno = 'kyverno',
   /** Series Prometheus synthesises itself (`up`, `ALERTS`). */
   Prometheus = 'prometheus',
+  /** Falco's own /metrics (optional `layers.falco`). */
+  Falco = 'falco',
 }
 
 function inferenceServerMetrics(): string[] {
@@ -110,6 +117,7 @@ export const METRIC_CATALOGUE: Readonly<Record<Exporter, readonly string[]>> = {
     'kube_deployment_spec_replicas',
     'kube_statefulset_status_replicas_ready',
     'kube_daemonset_status_number_ready',
+    'kube_daemonset_status_desired_number_scheduled',
     'kube_persistentvolumeclaim_status_phase',
     'kube_namespace_status_phase',
   ],
@@ -157,6 +165,16 @@ export const METRIC_CATALOGUE: Readonly<Record<Exporter, readonly string[]>> = {
     'kyverno_policy_changes_total',
   ],
   [Exporter.Prometheus]: ['up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'ALERTS', 'ALERTS_FOR_STATE'],
+  [Exporter.Falco]: [
+    'falcosecurity_falco_version_info',
+    'falcosecurity_falco_rules_matches_total',
+    'falcosecurity_falco_outputs_queue_num_drops_total',
+    'falcosecurity_falco_cpu_usage_ratio',
+    'falcosecurity_falco_memory_rss_bytes',
+    'falcosecurity_scap_n_evts_total',
+    'falcosecurity_scap_n_drops_total',
+    'falcosecurity_scap_n_drops_buffer_total',
+  ],
 };
 
 /** Every metric name the given exporters emit. */

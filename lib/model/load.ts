@@ -3,6 +3,7 @@
  * inventory alone is checked here, in O(N) over the fleet (hash maps, no pairwise comparisons), so that a
  * 3,000-site inventory validates in well under a second.
  */
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, readlinkSync, statSync, Stats } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as yaml from 'js-yaml';
@@ -19,6 +20,8 @@ export interface LoadedSite {
   readonly site: Site;
   /** The file it came from, relative to the working directory when possible (used in error messages). */
   readonly file: string;
+  /** SHA-256 of the file's bytes, when the loader computed it (the render cache keys sites by it). */
+  readonly sha256?: string;
 }
 
 /**
@@ -39,11 +42,10 @@ const EDITOR_FILE = /^\.#|^#.*#$|~$|\.sw[a-p]$|\.(bak|orig|rej|tmp)$|___jb_(tmp|
 /** Refuses a sites-folder entry that is not a site file, with the fix; returns whether it is one. */
 function checkSiteEntry(dir: string, entry: string): boolean {
   const path = join(dir, entry);
-  const file = displayPath(path);
   if (IGNORED_SITE_FOLDER_ENTRIES.includes(entry)) return false;
   if (EDITOR_FILE.test(entry)) {
     throw new InputError(
-      file,
+      displayPath(path),
       'file name',
       entry,
       'is an editor lock, swap or backup file, not a site',
@@ -52,11 +54,11 @@ function checkSiteEntry(dir: string, entry: string): boolean {
   }
   const ext = /\.(ya?ml)$/i.exec(entry);
   if (!ext) {
-    throw new InputError(file, 'file name', entry, 'is not a <site>.yaml file', 'move it out of the sites folder (only <site>.yaml files and README.md belong there)');
+    throw new InputError(displayPath(path), 'file name', entry, 'is not a <site>.yaml file', 'move it out of the sites folder (only <site>.yaml files and README.md belong there)');
   }
   if (ext[1] !== 'yaml') {
     const renamed = `${entry.slice(0, -ext[1].length)}yaml`;
-    throw new InputError(file, 'file name', entry, `has the .${ext[1]} extension, so it would not be rendered`, `rename it to ${renamed} (site files end in lowercase .yaml)`);
+    throw new InputError(displayPath(path), 'file name', entry, `has the .${ext[1]} extension, so it would not be rendered`, `rename it to ${renamed} (site files end in lowercase .yaml)`);
   }
   let st: Stats;
   try {
@@ -70,21 +72,21 @@ function checkSiteEntry(dir: string, entry: string): boolean {
       // not a link
     }
     if (code === 'ELOOP') {
-      throw new InputError(file, 'file name', entry, `is a symbolic link that loops (-> ${target})`, 'replace it with the site file itself');
+      throw new InputError(displayPath(path), 'file name', entry, `is a symbolic link that loops (-> ${target})`, 'replace it with the site file itself');
     }
     if (target) {
-      throw new InputError(file, 'file name', entry, `is a symbolic link to ${target}, which does not exist`, 'restore the file it points to, or delete the link');
+      throw new InputError(displayPath(path), 'file name', entry, `is a symbolic link to ${target}, which does not exist`, 'restore the file it points to, or delete the link');
     }
-    throw new InputError(file, 'file name', entry, `cannot be read (${code ?? 'unknown error'})`, 'make the file readable, or move it out of the sites folder');
+    throw new InputError(displayPath(path), 'file name', entry, `cannot be read (${code ?? 'unknown error'})`, 'make the file readable, or move it out of the sites folder');
   }
   if (st.isDirectory()) {
-    throw new InputError(file, 'file name', entry, 'is a folder, not a site file', `rename the folder (site files are plain files: ${entry} must be a file)`);
+    throw new InputError(displayPath(path), 'file name', entry, 'is a folder, not a site file', `rename the folder (site files are plain files: ${entry} must be a file)`);
   }
   if (!st.isFile()) {
-    throw new InputError(file, 'file name', entry, 'is not a regular file (a pipe, socket or device would block or fail the read)', 'replace it with the site file itself');
+    throw new InputError(displayPath(path), 'file name', entry, 'is not a regular file (a pipe, socket or device would block or fail the read)', 'replace it with the site file itself');
   }
   if (st.size > MAX_SITE_FILE_BYTES) {
-    throw new InputError(file, '(file size)', `${st.size} bytes`, `is larger than ${MAX_SITE_FILE_BYTES / 1024} KiB, far more than any site file`, 'check that this is the right file; a site file lists one site and its nodes');
+    throw new InputError(displayPath(path), '(file size)', `${st.size} bytes`, `is larger than ${MAX_SITE_FILE_BYTES / 1024} KiB, far more than any site file`, 'check that this is the right file; a site file lists one site and its nodes');
   }
   return true;
 }
@@ -340,11 +342,31 @@ function readSiteFile(path: string): Buffer {
 }
 
 /**
- * Loads every site of an inventory folder and applies the fleet-wide rules: unique site names and unique
- * node IPs across the fleet. Throws the first InputError found.
+ * Sites validated by an earlier run, by the bytes of their file. Whoever keeps one must key it by everything else
+ * validation reads (the code and the fleet config): lib/synth/cache.ts keeps it in the render cache.
  */
-export function loadInventory(dir: string, fleet?: Fleet): LoadedSite[] {
-  const loaded = listSiteFiles(dir).map((f) => parseSiteFile(f, readSiteFile(f), fleet));
+export interface SiteMemo {
+  /** The site a file with exactly these bytes (SHA-256) validated to, or undefined. */
+  readonly get: (path: string, sha256: string) => Site | undefined;
+  readonly put: (path: string, sha256: string, site: Site) => void;
+}
+
+/**
+ * Loads every site of an inventory folder and applies the fleet-wide rules: unique site names and unique
+ * node IPs across the fleet. Throws the first InputError found. With `memo`, a file whose bytes it knows is not
+ * parsed and validated again (the fleet-wide rules always run).
+ */
+export function loadInventory(dir: string, fleet?: Fleet, memo?: SiteMemo): LoadedSite[] {
+  const loaded = listSiteFiles(dir).map((f): LoadedSite => {
+    const bytes = readSiteFile(f);
+    if (!memo) return parseSiteFile(f, bytes, fleet);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const known = memo.get(f, sha256);
+    if (known) return { site: known, file: displayPath(f), sha256 };
+    const parsed = parseSiteFile(f, bytes, fleet);
+    memo.put(f, sha256, parsed.site);
+    return { ...parsed, sha256 };
+  });
   const names = new Map<string, string>();
   const ips = new Map<string, string>();
   for (const { site, file } of loaded) {

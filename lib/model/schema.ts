@@ -407,6 +407,10 @@ export const SiteSchema = z
         inference: inference.default(inference.parse({})),
         ollama: ollama.default(ollama.parse({})),
         monitoring: monitoring.default(monitoring.parse({})),
+        falco: z
+          .object({ enabled: z.boolean().default(false).describe('Falco runtime security (modern eBPF) on every node, with rules for the inference and Ollama namespaces (docs/decisions/0028). @default false') })
+          .strict()
+          .optional(),
         policies: policies.default(policies.parse({})),
       })
       .strict()

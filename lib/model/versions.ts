@@ -65,6 +65,14 @@ export const IMAGES = {
     tag: '0.153.0',
     architectures: ['amd64', 'arm64'],
   },
+  /**
+   * Falco (optional `layers.falco`, docs/decisions/0028-falco-runtime-security.md): the appVersion of the pinned
+   * falco chart. Multi-arch: falcosecurity/falco 0.44.1 .github/workflows/release.yaml builds `build-docker` and
+   * `build-docker-arm64`, reusable_publish_docker.yaml joins the x86_64 and aarch64 images into one manifest. The image
+   * bundles the default ruleset falco-rules-5.1.0 (cmake/modules/rules.cmake) and container plugin 0.7.1.
+   */
+  // renovate: datasource=docker depName=falcosecurity/falco
+  falco: { repository: 'falcosecurity/falco', tag: '0.44.1', architectures: ['amd64', 'arm64'] },
 } as const satisfies Record<string, ImageRef>;
 
 export const HELM_CHARTS = {
@@ -117,6 +125,12 @@ export const HELM_CHARTS = {
   // renovate: datasource=helm registryUrl=https://grafana-community.github.io/helm-charts depName=tempo
   tempo: { repoURL: 'https://grafana-community.github.io/helm-charts', chart: 'tempo', version: '2.2.4' },
   /**
+   * Falco runtime security (docs/decisions/0028-falco-runtime-security.md): chart 9.1.0 ships Falco 0.44.1 (appVersion);
+   * vendored (falcosecurity/charts tag falco-9.1.0, sub-charts off). Image pinned in IMAGES.falco.
+   */
+  // renovate: datasource=helm registryUrl=https://falcosecurity.github.io/charts depName=falco
+  falco: { repoURL: 'https://falcosecurity.github.io/charts', chart: 'falco', version: '9.1.0' },
+  /**
    * Kyverno admission + reports controllers for the policies layer (docs/decisions/0027-admission-policies.md).
    * Chart 3.3.9 ships Kyverno v1.13.6 (kyverno/kyverno tag kyverno-chart-3.3.9 = v1.13.6), the newest release line
    * that supports Kubernetes 1.28 (the sample sites' K3s): chart 3.6.4 (v1.16.4) installs policies.kyverno.io CRDs
@@ -130,7 +144,7 @@ export const HELM_CHARTS = {
 
 /**
  * Registries the images of each pinned chart come from, with the values the project renders (every image of every
- * release, hooks included; test/policies checks this list against `helm template` of each release). The
+ * release, hooks included; test/helm checks this list against `helm template` of each release). The
  * admission policies allow exactly these, the `IMAGES` registries and the fleet's own registry
  * (charts/policies). A chart bump that moves an image to another registry fails that test.
  */
@@ -143,6 +157,7 @@ export const HELM_CHART_IMAGE_REGISTRIES: Readonly<Record<keyof typeof HELM_CHAR
   loki: ['docker.io'],
   tempo: ['docker.io'],
   kyverno: ['ghcr.io', 'docker.io'],
+  falco: ['docker.io'],
 };
 
 /**

@@ -14,17 +14,22 @@
  * hash and holds its summary; `blobs/<sha256>` holds each file's bytes once. Writes are atomic (temp + rename),
  * so concurrent worker threads and killed runs never leave a half-written entry. Entries not used by a run are
  * dropped once the cache holds more than two generations of the fleet (`prune`), then unreferenced blobs.
+ * `sites.v8` holds the validated sites of the last run by file bytes (`ValidatedSites`), so that an unchanged site
+ * file is not parsed and validated again; it is keyed by the code and the fleet inputs, which validation reads.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { LoadedSite } from '../model/load';
+import { deserialize, serialize } from 'node:v8';
+import { LoadedSite, SiteMemo } from '../model/load';
+import { Site } from '../model/schema';
 import { Catalog } from '../model/site';
 import { SiteHubFacts } from './hub';
 import { RenderedFile, SiteSummary } from './render';
+import { FileStamp, StagedFile } from './writer';
 
 /** What the cache knows of an output folder's files: content hash plus the stat that proves it unchanged. */
-export type OutputIndex = Record<string, { readonly sha256: string; readonly bytes: number; readonly mtimeMs: number; readonly ino: number }>;
+export type OutputIndex = Record<string, FileStamp & { readonly sha256: string; readonly bytes: number }>;
 
 export interface CacheEntry {
   readonly files: readonly { readonly path: string; readonly sha256: string; readonly bytes: number }[];
@@ -95,7 +100,8 @@ export function catalogInputs(site: LoadedSite['site'], catalog: Catalog): strin
 }
 
 export function siteKey(config: CacheConfig, loaded: LoadedSite, catalog: Catalog): string {
-  return sha256(`site\0${config.code}\0${config.fleet}\0${loaded.file}\0${sha256(readFileSync(loaded.file))}\0${catalogInputs(loaded.site, catalog)}`);
+  const bytes = loaded.sha256 ?? sha256(readFileSync(loaded.file));
+  return sha256(`site\0${config.code}\0${config.fleet}\0${loaded.file}\0${bytes}\0${catalogInputs(loaded.site, catalog)}`);
 }
 
 export function hubKey(config: CacheConfig, siteKeys: readonly string[]): string {
@@ -204,13 +210,13 @@ export class RenderCache {
     }
   }
 
-  /** Records the hashes of the files a run staged, with their stat after the commit. */
-  writeOutputIndex(out: string, staged: readonly { readonly path: string; readonly sha256?: string; readonly bytes: number }[], keep: OutputIndex = {}): void {
+  /** Records the hashes of the files a run staged, with their stat after the commit (known for unchanged files). */
+  writeOutputIndex(out: string, staged: readonly StagedFile[], keep: OutputIndex = {}): void {
     const index: Record<string, OutputIndex[string]> = { ...keep };
     for (const f of staged) {
       if (!f.sha256) continue;
       try {
-        const st = statSync(join(out, f.path));
+        const st = !f.changed && f.stamp ? f.stamp : statSync(join(out, f.path));
         index[f.path] = { sha256: f.sha256, bytes: f.bytes, mtimeMs: st.mtimeMs, ino: st.ino };
       } catch {
         delete index[f.path];
@@ -245,5 +251,53 @@ export class RenderCache {
     for (const shard of existsSync(blobs) ? readdirSync(blobs) : []) {
       for (const hash of readdirSync(join(blobs, shard))) if (!kept.has(hash)) rmSync(join(blobs, shard, hash), { force: true });
     }
+  }
+}
+
+/**
+ * The validated sites of the last run, by path and SHA-256 of the file's bytes, in one file (structured clone, so a
+ * site comes back exactly as validation returned it, undefined fields and key order included). Valid only for the
+ * code and fleet inputs it was written with; bounded by the inventory (it holds the sites of the last load only).
+ */
+export class ValidatedSites implements SiteMemo {
+  private readonly path: string;
+  private readonly stamp: string;
+  private readonly known: ReadonlyMap<string, { readonly sha256: string; readonly site: Site }>;
+  private readonly seen = new Map<string, { readonly sha256: string; readonly site: Site }>();
+  private misses = 0;
+
+  constructor(config: CacheConfig) {
+    this.path = join(config.dir, 'sites.v8');
+    this.stamp = sha256(`sites\0${config.code}\0${config.fleet}`);
+    this.known = this.read();
+  }
+
+  private read(): ReadonlyMap<string, { readonly sha256: string; readonly site: Site }> {
+    try {
+      const data = deserialize(readFileSync(this.path)) as { stamp?: string; sites?: [string, { sha256: string; site: Site }][] };
+      return data.stamp === this.stamp && Array.isArray(data.sites) ? new Map(data.sites) : new Map();
+    } catch {
+      return new Map();
+    }
+  }
+
+  get(path: string, hash: string): Site | undefined {
+    const hit = this.known.get(path);
+    if (hit?.sha256 !== hash) {
+      this.misses++;
+      return undefined;
+    }
+    this.seen.set(path, hit);
+    return hit.site;
+  }
+
+  put(path: string, hash: string, site: Site): void {
+    this.seen.set(path, { sha256: hash, site });
+  }
+
+  /** Records the sites of this load (only when it differs from what the file holds). */
+  save(): void {
+    if (this.misses === 0 && this.seen.size === this.known.size) return;
+    writeAtomic(this.path, serialize({ stamp: this.stamp, sites: [...this.seen] }));
   }
 }

@@ -8,7 +8,7 @@ import { formatMiB } from '../model/capacity';
 import { loadCatalog } from '../model/catalog';
 import { InputError } from '../model/errors';
 import { displayPath, loadFleet, loadInventory } from '../model/load';
-import { CacheConfig, filesFingerprint, RenderCache } from './cache';
+import { CacheConfig, filesFingerprint, RenderCache, ValidatedSites } from './cache';
 import { renderFleet } from './fleet';
 import { SiteSummary } from './render';
 import { OutputTransaction } from './writer';
@@ -132,7 +132,9 @@ export function defaultCacheConfig(root: string, fleetFile: string, dir = join(r
 export async function synth(options: SynthOptions, cache?: CacheConfig): Promise<SynthResult> {
   const runStarted = Date.now();
   const fleet = loadFleet(options.fleetFile ?? resolve('fleet.yaml'));
-  const loaded = loadInventory(options.sitesDir, fleet);
+  const memo = cache ? new ValidatedSites(cache) : undefined;
+  const loaded = loadInventory(options.sitesDir, fleet, memo);
+  memo?.save();
   for (const name of options.only) {
     if (!loaded.some((l) => l.site.name === name)) {
       throw new InputError(options.sitesDir, '--site', name, 'is not a site of this inventory', `use one of: ${loaded.map((l) => l.site.name).slice(0, 20).join(', ')}`);

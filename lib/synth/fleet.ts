@@ -13,7 +13,7 @@ import { FLEET_OUTPUTS, hubFactsOf, SiteHubFacts } from './hub';
 import { Catalog } from '../model/site';
 import { CacheConfig, hubKey, OutputIndex, RenderCache, sha256, siteKey } from './cache';
 import { RenderedFile, renderSite, SiteSummary } from './render';
-import { StagedFile, stageFile, StagingTarget } from './writer';
+import { FileStamp, StagedFile, stageFile, StagingTarget } from './writer';
 
 export interface FleetRender {
   readonly staged: StagedFile[];
@@ -53,19 +53,28 @@ function workerScript(): string {
 
 /**
  * Whether the output already holds exactly these bytes: by the output index when the file's stat is the one the
- * index recorded (no read), else by size and SHA-256 (one read, no blob needed).
+ * index recorded (no read), else by size and SHA-256 (one read, no blob needed). Returns the file's stat, or
+ * undefined when the output does not hold them.
  */
-function outputHas(target: StagingTarget, path: string, hash: string, bytes: number, index?: OutputIndex): boolean {
+function outputHas(target: StagingTarget, path: string, hash: string, bytes: number, index?: OutputIndex): FileStamp | undefined {
   const dest = join(target.out, path);
   try {
     const st = statSync(dest);
-    if (st.size !== bytes) return false;
+    if (st.size !== bytes) return undefined;
+    const stamp = { mtimeMs: st.mtimeMs, ino: st.ino };
     const known = index?.[path];
-    if (known && known.sha256 === hash && known.mtimeMs === st.mtimeMs && known.ino === st.ino) return true;
-    return sha256(readFileSync(dest)) === hash;
+    if (known && known.sha256 === hash && known.mtimeMs === st.mtimeMs && known.ino === st.ino) return stamp;
+    return sha256(readFileSync(dest)) === hash ? stamp : undefined;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** Stages a file whose hash is known: unchanged by the output index or one read, else written to staging. */
+function stageHashed(target: StagingTarget, file: RenderedFile, hash: string, index?: OutputIndex): StagedFile {
+  const bytes = Buffer.byteLength(file.content);
+  const stamp = outputHas(target, file.path, hash, bytes, index);
+  return stamp ? { path: file.path, changed: false, bytes, sha256: hash, stamp } : { ...stageFile(target, file), sha256: hash };
 }
 
 /**
@@ -82,23 +91,15 @@ function stageCached(
 ): { staged: StagedFile[]; summary: SiteSummary; hub?: SiteHubFacts } | undefined {
   const entry = cache.get(key);
   if (!entry?.summary || (needHub && !entry.hub)) return undefined;
-  const plan = entry.files.map((f) =>
-    outputHas(target, f.path, f.sha256, f.bytes, index) ? { f, content: undefined, same: true } : { f, content: cache.blob(f.sha256), same: false },
-  );
-  if (plan.some((p) => !p.same && p.content === undefined)) return undefined;
-  const staged = plan.map((p) =>
-    p.same ? { path: p.f.path, changed: false, bytes: p.f.bytes, sha256: p.f.sha256 } : { ...stageFile(target, { path: p.f.path, content: p.content! }), sha256: p.f.sha256 },
+  const plan = entry.files.map((f) => {
+    const stamp = outputHas(target, f.path, f.sha256, f.bytes, index);
+    return { f, stamp, content: stamp ? undefined : cache.blob(f.sha256) };
+  });
+  if (plan.some((p) => !p.stamp && p.content === undefined)) return undefined;
+  const staged = plan.map(({ f, stamp, content }) =>
+    stamp ? { path: f.path, changed: false, bytes: f.bytes, sha256: f.sha256, stamp } : { ...stageFile(target, { path: f.path, content: content! }), sha256: f.sha256 },
   );
   return { staged, summary: entry.summary, hub: entry.hub };
-}
-
-/** A cached render's full contents (the hub outputs), or undefined when any blob is missing or damaged. */
-function cachedFiles(cache: RenderCache, key: string): RenderedFile[] | undefined {
-  const entry = cache.get(key);
-  if (!entry) return undefined;
-  // Every blob is checked (a damaged one is removed), so that the render that follows writes them all again.
-  const files = entry.files.map((f) => ({ path: f.path, content: cache.blob(f.sha256) }));
-  return files.some((f) => f.content === undefined) ? undefined : (files as RenderedFile[]);
 }
 
 /**
@@ -132,7 +133,7 @@ export function renderSequential(
     const r = renderSite({ site: s.site, file: s.file, catalog });
     const hub = hubFacts || store ? hubFactsOf(s.site, r.view) : undefined;
     const listed = store?.put(keys![i], r.files, r.summary, hub);
-    r.files.forEach((f, k) => staged.push({ ...stageFile(target, f), sha256: listed?.[k].sha256 }));
+    r.files.forEach((f, k) => staged.push(listed ? stageHashed(target, f, listed[k].sha256, index) : stageFile(target, f)));
     summaries.push(r.summary);
     if (hubFacts) facts.push(hub!);
     fresh.push(s.site.name);
@@ -249,9 +250,12 @@ export async function renderFleet(
   // The hub describes every site: its files are reused only when no site's key and no fleet input changed;
   // otherwise they are built from the sites' hub facts (cached with each site), never by re-rendering sites.
   const key = store ? hubKey(options.cache!, keys!) : undefined;
-  const hit = store ? cachedFiles(store, key!) : undefined;
-  const files = hit ?? FLEET_OUTPUTS.flatMap((output) => output(all, catalog, rendered.hubFacts));
-  if (store && !hit) store.put(key!, files, { site: 'hub', layers: [], requests: { cpuMillicores: 0, memoryMiB: 0 }, allocatable: { cpuMillicores: 0, memoryMiB: 0 } });
-  for (const f of files) rendered.staged.push({ ...stageFile(options.target, f), sha256: store ? sha256(f.content) : undefined });
+  const hit = store ? stageCached(store, key!, false, options.target, index) : undefined;
+  if (hit) rendered.staged.push(...hit.staged);
+  else {
+    const files = FLEET_OUTPUTS.flatMap((output) => output(all, catalog, rendered.hubFacts));
+    const listed = store?.put(key!, files, { site: 'hub', layers: [], requests: { cpuMillicores: 0, memoryMiB: 0 }, allocatable: { cpuMillicores: 0, memoryMiB: 0 } });
+    files.forEach((f, k) => rendered.staged.push(listed ? stageHashed(options.target, f, listed[k].sha256, index) : stageFile(options.target, f)));
+  }
   return { ...rendered, cached: rendered.cached + (hit ? 1 : 0), fresh: hit ? rendered.fresh : [...rendered.fresh, 'hub'] };
 }

@@ -7,7 +7,7 @@ import { App } from 'cdk8s';
 import { HUB_DIR, LAYER_DESCRIPTORS_DIR, SITE_DESCRIPTORS_DIR } from '../../charts/gitops/applicationset';
 import { HubApplicationSetsChart, HubProjectsChart, HubSite, HubTelemetryChart } from '../../charts/gitops/hub';
 import { hubArgoCdRules } from '../../charts/gitops/rules';
-import { layerEntries, siteEntry, SiteLayer, siteLayers } from '../../charts/gitops/site';
+import { LayerPlacement, layerEntries, layerPlacements, siteEntry, siteLayers } from '../../charts/gitops/site';
 import { HUB_MONITORING_FILE, HubMonitoringChart } from '../../charts/monitoring/hub';
 import { monitoringTelemetry } from '../../charts/monitoring';
 import { fleetOverviewDashboard } from '../../charts/monitoring/fleet-dashboard';
@@ -32,7 +32,7 @@ import { toYaml } from './yaml';
 export interface SiteHubFacts {
   /** The layers active at the site, in registry order. */
   readonly layers: readonly string[];
-  readonly hubLayers?: readonly SiteLayer[];
+  readonly hubLayers?: readonly LayerPlacement[];
   readonly dashboards?: readonly { readonly layer: string; readonly id: string; readonly facts: readonly string[] }[];
 }
 
@@ -45,7 +45,7 @@ export function hubFactsOf(site: Site, view: SiteView): SiteHubFacts {
   const monitored = view.layers.some((l) => l.name === 'monitoring');
   return {
     layers: view.layers.map((l) => l.name),
-    hubLayers: site.gitops.mode === 'hub' ? siteLayers(site, view) : undefined,
+    hubLayers: site.gitops.mode === 'hub' ? layerPlacements(siteLayers(site, view)) : undefined,
     dashboards: monitored ? view.layers.flatMap((l) => (l.telemetry.dashboards ?? []).map((d) => ({ layer: l.name, id: d.id, facts: [...(d.facts ?? [])] }))) : undefined,
   };
 }

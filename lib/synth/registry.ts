@@ -3,6 +3,7 @@
  * under charts/ plus one line here (README "How to add a layer").
  */
 import { baselineLayer } from '../../charts/baseline';
+import { falcoLayer } from '../../charts/falco';
 import { gitopsLayer } from '../../charts/gitops';
 import { inferenceLayer } from '../../charts/inference';
 import { monitoringLayer } from '../../charts/monitoring';
@@ -10,4 +11,4 @@ import { ollamaLayer } from '../../charts/ollama';
 import { policiesLayer } from '../../charts/policies';
 import { LayerDefinition } from '../constructs/layer';
 
-export const LAYERS: readonly LayerDefinition[] = [baselineLayer, inferenceLayer, ollamaLayer, policiesLayer, monitoringLayer, gitopsLayer];
+export const LAYERS: readonly LayerDefinition[] = [baselineLayer, inferenceLayer, ollamaLayer, falcoLayer, policiesLayer, monitoringLayer, gitopsLayer];

@@ -5,16 +5,18 @@
  * - Renderers (the main thread or workers) stream each file into a staging folder beside the output as
  *   soon as it is rendered, and only if it differs from the file already in the output: memory stays
  *   bounded by one site, not the fleet.
- * - On commit, unchanged files are hard-linked into the staging folder (same inode and mtime), and the
- *   staging folder is swapped in with two renames. A run killed before the swap leaves the old output
- *   untouched; a run killed between the two renames leaves `.<out>.old-*`, which the next run restores
- *   before doing anything else.
- * - Any error before the swap (validation, synthesis) aborts the transaction: the output is exactly as it was.
+ * - On commit, a journal (the changed and the removed paths) is written beside the output, then each changed file
+ *   is renamed from the staging folder into the output (atomic per file) and each removed file is deleted: the
+ *   cost follows what changed, not the size of the output (ADR 0025). A run killed after the journal was written
+ *   is rolled forward by the next run before it does anything else (renames whose source is gone are done);
+ *   a run killed before it leaves the old output untouched. An output that does not exist yet is the staging
+ *   folder renamed in one step.
+ * - Any error before the commit (validation, synthesis) aborts the transaction: the output is exactly as it was.
  *
  * The output folder is owned by the synthesizer: files it no longer renders (a removed site) are removed.
  * With `onlyDirs`, only those top-level folders are managed and everything else is carried over untouched.
  */
-import { closeSync, existsSync, linkSync, lstatSync, readlinkSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, readlinkSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { InputError } from '../model/errors';
 import { RenderedFile } from './render';
@@ -47,18 +49,21 @@ function pidAlive(pid: number): boolean {
 /**
  * Refuses output folders that synth does not own: the output is replaced wholesale, so `--out .` or a
  * typo must never delete a checkout. A folder is synth's when it is empty or holds only rendered files.
+ * Returns its files (the commit compares them with what the run rendered; the lock keeps other runs out).
  */
-function assertOwnedOutput(out: string, protect: readonly string[]): void {
+function assertOwnedOutput(out: string, protect: readonly string[]): string[] {
   for (const p of protect) {
     const guarded = resolve(p);
     if (guarded === out || guarded.startsWith(out + sep)) {
       throw new InputError(out, '--out', out, `contains ${guarded}, which synth must never replace`, 'render into a dedicated folder such as dist/');
     }
   }
-  const foreign = listFiles(out).find((f) => !OUTPUT_FILE.test(f));
+  const files = listFiles(out);
+  const foreign = files.find((f) => !OUTPUT_FILE.test(f));
   if (foreign) {
     throw new InputError(out, '--out', out, `is not a synth output folder: it holds ${foreign}, which synth did not render`, 'choose an empty folder or one written by npm run synth');
   }
+  return files;
 }
 
 /** Linux: when a process started (ms since the epoch), from /proc; undefined elsewhere or when unknown. */
@@ -195,6 +200,14 @@ export interface StagedFile {
   readonly bytes: number;
   /** SHA-256 of the content, when the renderer knows it (the render cache's output index records it). */
   readonly sha256?: string;
+  /** For an unchanged file: its stat in the output as the run found it (a commit leaves unchanged files alone). */
+  readonly stamp?: FileStamp;
+}
+
+/** What proves a file unchanged since it was last seen without reading it (as git's index does). */
+export interface FileStamp {
+  readonly mtimeMs: number;
+  readonly ino: number;
 }
 
 /** Where renderers put changed files: plain paths, so worker threads can use it too. */
@@ -207,19 +220,61 @@ function siblings(out: string): { parent: string; base: string } {
   return { parent: dirname(out), base: basename(out) };
 }
 
-/** Restores an output swapped out by a run that was killed mid-swap, and drops abandoned staging folders. */
+/** What a commit does to the output, written before it starts so that a killed commit can be finished. */
+interface Journal {
+  /** The staging folder the changed files are renamed from. */
+  readonly staging: string;
+  /** Paths renamed from the staging folder into the output. */
+  readonly changed: readonly string[];
+  /** Paths deleted from the output. */
+  readonly removed: readonly string[];
+}
+
+/**
+ * Applies a journal; idempotent, so a commit killed half-way is finished by applying it again: a changed file whose
+ * staged copy is gone was renamed already, a removed file that is gone was deleted already.
+ */
+function applyJournal(out: string, journal: Journal): void {
+  const made = new Set<string>();
+  for (const path of journal.changed) {
+    const from = join(journal.staging, path);
+    if (!existsSync(from)) continue;
+    const to = join(out, path);
+    const dir = dirname(to);
+    if (!made.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      made.add(dir);
+    }
+    renameSync(from, to);
+  }
+  const emptied = new Set<string>();
+  for (const path of journal.removed) {
+    rmSync(join(out, path), { force: true });
+    for (let dir = dirname(path); dir !== '.'; dir = dirname(dir)) emptied.add(dir);
+  }
+  // Folders left empty by the removals (a removed site), deepest first.
+  for (const dir of [...emptied].sort((a, b) => b.length - a.length)) {
+    const full = join(out, dir);
+    if (existsSync(full) && readdirSync(full).length === 0) rmSync(full, { recursive: true });
+  }
+}
+
+/**
+ * Finishes a commit that a killed run left half-done (its journal is beside the output), then drops abandoned
+ * staging folders (runs killed before they committed: their output was never touched).
+ */
 export function recover(out: string): void {
   const { parent, base } = siblings(out);
   if (!existsSync(parent)) return;
   for (const entry of readdirSync(parent).sort()) {
-    const full = join(parent, entry);
-    if (entry.startsWith(`.${base}.old-`)) {
-      if (!existsSync(out)) renameSync(full, out);
-      else rmSync(full, { recursive: true, force: true });
-    }
+    if (!entry.startsWith(`.${base}.journal-`) || !entry.endsWith('.json')) continue;
+    const path = join(parent, entry);
+    applyJournal(out, JSON.parse(readFileSync(path, 'utf8')) as Journal);
+    rmSync(path, { force: true });
   }
   for (const entry of readdirSync(parent)) {
-    if (entry.startsWith(`.${base}.staging-`)) rmSync(join(parent, entry), { recursive: true, force: true });
+    const abandoned = entry.startsWith(`.${base}.staging-`) || (entry.startsWith(`.${base}.journal-`) && entry.endsWith('.tmp'));
+    if (abandoned) rmSync(join(parent, entry), { recursive: true, force: true });
   }
 }
 
@@ -255,13 +310,15 @@ export function stageFile(target: StagingTarget, file: RenderedFile): StagedFile
   return { path: file.path, changed: true, bytes };
 }
 
-/** One synth run's view of the output folder: stage files, then commit (swap) or abort. */
+/** One synth run's view of the output folder: stage files, then commit (journaled renames) or abort. */
 export class OutputTransaction {
   readonly target: StagingTarget;
   private readonly onlyDirs?: readonly string[];
   private done = false;
 
   private readonly lock: string;
+  /** The output's files when the transaction started. */
+  private readonly existing: readonly string[];
 
   constructor(outDir: string, options: WriteOptions = {}) {
     // Work on the real folder: renaming a symlink would replace the link, not the folder it points to.
@@ -277,7 +334,7 @@ export class OutputTransaction {
     acquireLock(this.lock, out);
     try {
       recover(out);
-      assertOwnedOutput(out, options.protect ?? [process.cwd()]);
+      this.existing = assertOwnedOutput(out, options.protect ?? [process.cwd()]);
       const staging = join(parent, `.${base}.staging-${process.pid}`);
       rmSync(staging, { recursive: true, force: true });
       mkdirSync(staging);
@@ -301,7 +358,7 @@ export class OutputTransaction {
     rmSync(this.lock, { force: true });
   }
 
-  /** Swaps the staged output in, or does nothing at all when no file changed and none was removed. */
+  /** Moves the changed files in and deletes the removed ones, or does nothing at all when nothing changed. */
   commit(staged: readonly StagedFile[]): WriteResult {
     if (this.done) throw new Error('internal: transaction already finished');
     const { out, staging } = this.target;
@@ -319,28 +376,23 @@ export class OutputTransaction {
       desired.add(f.path);
       if (f.changed) changed.add(f.path);
     }
-    const existing = listFiles(out);
-    const removed = existing.filter((p) => this.managed(p) && !desired.has(p));
+    const removed = this.existing.filter((p) => this.managed(p) && !desired.has(p));
     if (changed.size === 0 && removed.length === 0) {
       this.abort();
       return { written: 0, removed: 0, unchanged: desired.size };
     }
-    const removedSet = new Set(removed);
-    const made = new Set<string>();
-    for (const path of existing) {
-      if (changed.has(path) || removedSet.has(path)) continue;
-      const dir = dirname(join(staging, path));
-      if (!made.has(dir)) {
-        mkdirSync(dir, { recursive: true });
-        made.add(dir);
-      }
-      linkSync(join(out, path), join(staging, path));
-    }
     const { parent, base } = siblings(out);
-    const old = join(parent, `.${base}.old-${process.pid}`);
-    if (existsSync(out)) renameSync(out, old);
-    renameSync(staging, out);
-    rmSync(old, { recursive: true, force: true });
+    if (!existsSync(out)) {
+      renameSync(staging, out);
+    } else {
+      const journal: Journal = { staging, changed: [...changed], removed };
+      const path = join(parent, `.${base}.journal-${process.pid}.json`);
+      writeFileSync(`${path}.tmp`, JSON.stringify(journal));
+      renameSync(`${path}.tmp`, path);
+      applyJournal(out, journal);
+      rmSync(path, { force: true });
+      rmSync(staging, { recursive: true, force: true });
+    }
     this.done = true;
     rmSync(this.lock, { force: true });
     return { written: changed.size, removed: removed.length, unchanged: desired.size - changed.size };

@@ -23,6 +23,8 @@ import { buildSite, repoCatalog, sampleSite } from '../helpers';
 import { renderSampleSite, RenderedSiteReleases, SAMPLE_SITES } from './support';
 import { ARGOCD_NAMESPACE, HUB_ARGOCD_HELM_VALUES } from '../../charts/gitops/contract';
 import { renderHubFor } from '../gitops/support';
+import { describeFalcoRelease } from '../falco/release-checks';
+import { FALCO_RELEASE } from '../../charts/falco/names';
 import { PolicyHarness } from '../../tools/policy/kyverno';
 import { describeDecision, SiteAdmission } from '../policies/support';
 import { POLICIES_NAMESPACE } from '../../charts/policies/names';
@@ -177,6 +179,18 @@ describe.each(SAMPLE_SITES)('%s: Helm releases rendered by helm', (name) => {
     }
     expect(undeclared).toEqual([]);
   });
+
+  // The optional Falco release (charts/falco): its own checks where the site enables it, nothing elsewhere.
+  if (sampleSite(name).layers.falco?.enabled) {
+    const falco = (): RenderedRelease => {
+      const rel = r.releases.find((x) => x.app.releaseName === FALCO_RELEASE);
+      if (!rel) throw new Error(`${name} enables Falco but renders no Falco release`);
+      return rel;
+    };
+    describe('Falco', () => describeFalcoRelease(falco));
+  } else {
+    it('renders no Falco release', () => expect(r.releases.filter((rel) => rel.app.chart === 'falco').map((rel) => rel.app.application)).toEqual([]));
+  }
 
   it('runs only pods the Pod Security level of their namespace admits', () => {
     const levels = enforceLevels(r.objects);

@@ -61,7 +61,7 @@ describe('dashboards', () => {
 
   it('ship as ConfigMaps labelled for the Grafana sidecar and applied server-side, at a site with Grafana', () => {
     const cms = findAll(monitoringObjects(sampleSite('factory-floor')), 'ConfigMap');
-    expect(cms.map((c) => c.metadata.name)).toEqual(['grafana-dashboard-site-overview', 'grafana-dashboard-inference', 'grafana-dashboard-ollama', 'grafana-dashboard-policies']);
+    expect(cms.map((c) => c.metadata.name)).toEqual(['grafana-dashboard-site-overview', 'grafana-dashboard-inference', 'grafana-dashboard-ollama', 'grafana-dashboard-falco', 'grafana-dashboard-policies']);
     for (const cm of cms) {
       expect(cm.metadata.namespace).toBe('monitoring');
       expect(cm.metadata.labels?.grafana_dashboard).toBe('1');
@@ -81,6 +81,7 @@ describe('dashboards', () => {
     expect(configMaps({ ...noOllama, layers: { ...noOllama.layers, ollama: { ...noOllama.layers.ollama, enabled: false } } })).toEqual([
       'grafana-dashboard-site-overview',
       'grafana-dashboard-inference',
+      'grafana-dashboard-falco',
       'grafana-dashboard-policies',
     ]);
     const triton = dashboards(DashboardScope.Site, [inferenceDashboard('triton')])[0].json as { panels: { title: string; targets: { expr: string }[] }[] };
@@ -101,7 +102,7 @@ describe('dashboards', () => {
 
   it('for the hub: every query is filtered by the $site variable, and a datasource can be picked', () => {
     const hub = findAll(hubObjects(), 'ConfigMap');
-    expect(hub.map((c) => c.metadata.name)).toEqual(['grafana-dashboard-fleet-fleet-overview', 'grafana-dashboard-fleet-site-overview', 'grafana-dashboard-fleet-inference', 'grafana-dashboard-fleet-ollama', 'grafana-dashboard-fleet-policies']);
+    expect(hub.map((c) => c.metadata.name)).toEqual(['grafana-dashboard-fleet-fleet-overview', 'grafana-dashboard-fleet-site-overview', 'grafana-dashboard-fleet-inference', 'grafana-dashboard-fleet-ollama', 'grafana-dashboard-fleet-falco', 'grafana-dashboard-fleet-policies']);
     const exprs = collectExpressions(hub);
     expect(exprs.length).toBeGreaterThan(10);
     for (const cm of hub) {

@@ -170,9 +170,11 @@ describe('namespaces and NetworkPolicies', () => {
     expect(layerNamespaces).toEqual(expect.arrayContaining(['inference', 'monitoring', 'monitoring-node', 'ollama']));
     expect(egress.spec.egress[0].to[0].namespaceSelector.matchExpressions[0].values).toEqual(layerNamespaces);
     expect(egress.spec.egress[1]).toEqual({ to: site.nodes.map((n) => ({ ipBlock: { cidr: `${n.ip}/32` } })), ports: [{ protocol: 'TCP', port: 10250 }, { protocol: 'TCP', port: 9100 }] });
+    // …the scrape targets layers declare (Falco's metrics port at factory-floor)…
+    expect(egress.spec.egress[2]).toEqual({ to: [{ namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['falco'] }] } }], ports: [{ protocol: 'TCP', port: 8765 }] });
     // …and remote_write to the hub on its port (443 for the default hub URL), nothing else.
-    expect(egress.spec.egress[2].ports).toEqual([{ protocol: 'TCP', port: 443 }]);
-    expect(egress.spec.egress).toHaveLength(3);
+    expect(egress.spec.egress[3].ports).toEqual([{ protocol: 'TCP', port: 443 }]);
+    expect(egress.spec.egress).toHaveLength(4);
   });
 
   it('a pull-mode site scrapes its own Argo CD application controller (argocd_app_info); a hub-mode site does not', () => {
@@ -185,7 +187,7 @@ describe('namespaces and NetworkPolicies', () => {
     });
     const egress = findResource(warehouse, 'NetworkPolicy', 'allow-prometheus-egress', 'monitoring');
     expect(egress.spec.egress).toContainEqual({ to: [{ namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['argocd'] }] } }], ports: [{ protocol: 'TCP', port: 8082 }] });
-    expect(findAll(monitoringObjects(sampleSite('factory-floor')), 'ServiceMonitor')).toEqual([]);
+    expect(findAll(monitoringObjects(sampleSite('factory-floor')), 'ServiceMonitor').map((m) => m.metadata.name)).toEqual(['falco-metrics']);
   });
 
   it('Alertmanager reaches its receiver only where one is configured; blackbox reaches Ollama only where it runs', () => {

@@ -128,7 +128,7 @@ describe('adding a monitored layer = one layer definition + one registry line', 
     const kps = withVision.all.find((o) => o.kind === 'Application' && o.metadata.name.endsWith('-kube-prometheus-stack'));
     const inhibit: { source_matchers: string[]; target_matchers: string[] }[] = kps?.spec.source.helm.valuesObject.alertmanager.config.inhibit_rules ?? [];
     const nodeNotReady = inhibit.find((r) => r.source_matchers.includes('alertname = "NodeNotReady"'));
-    expect(nodeNotReady?.target_matchers).toEqual(['layer =~ "inference|ollama|vision"']);
+    expect(nodeNotReady?.target_matchers).toEqual(['layer =~ "inference|ollama|falco|vision"']);
   });
 
   it('everything still passes the closed-world schema check', () => {

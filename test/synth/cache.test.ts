@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { loadCatalog } from '../../lib/model/catalog';
 import { loadFleet, loadInventory } from '../../lib/model/load';
 import { Catalog } from '../../lib/model/site';
-import { CacheConfig, filesFingerprint, RenderCache } from '../../lib/synth/cache';
+import { CacheConfig, filesFingerprint, RenderCache, ValidatedSites } from '../../lib/synth/cache';
 import { renderFleet } from '../../lib/synth/fleet';
 import { listFiles, OutputTransaction } from '../../lib/synth/writer';
 
@@ -29,7 +29,10 @@ const fleet = loadFleet('fleet.yaml');
 const baseCatalog = loadCatalog(process.cwd(), fleet);
 
 async function run(out: string, catalog: Catalog, cache?: CacheConfig): Promise<string[]> {
-  const loaded = loadInventory(sites, fleet);
+  // As the CLI does: with a cache, unchanged site files come from the validated-sites memo.
+  const memo = cache ? new ValidatedSites(cache) : undefined;
+  const loaded = loadInventory(sites, fleet, memo);
+  memo?.save();
   const tx = new OutputTransaction(out, { protect: [process.cwd(), sites] });
   try {
     const r = await renderFleet(loaded, loaded, catalog, { jobs: 1, partial: false, target: tx.target, cache });
@@ -110,5 +113,51 @@ describe('render cache', () => {
     cache.prune(2, t0 + 1000);
     expect(readdirSync(join(work, 'prune', 'entries'))).toEqual(['new-0.json']);
     expect(readdirSync(join(work, 'prune', 'blobs')).flatMap((s) => readdirSync(join(work, 'prune', 'blobs', s)))).toHaveLength(1);
+  });
+});
+
+describe('validated sites (sites.v8)', () => {
+  const cfg: CacheConfig = { dir: join(work, 'memo'), code: 'code-1', fleet: 'fleet-1' };
+  /** Loads the inventory through a fresh memo on `config`; returns the sites and the files served from it. */
+  function load(config: CacheConfig): { loaded: ReturnType<typeof loadInventory>; served: string[] } {
+    const memo = new ValidatedSites(config);
+    const served: string[] = [];
+    const get = memo.get.bind(memo);
+    memo.get = (path, hash) => {
+      const site = get(path, hash);
+      if (site) served.push(path.slice(sites.length + 1));
+      return site;
+    };
+    const loaded = loadInventory(sites, fleet, memo);
+    memo.save();
+    return { loaded, served };
+  }
+
+  it('serves a site exactly as validation returned it, only for the same bytes, code and fleet', () => {
+    expect(load(cfg).served).toEqual([]);
+    const again = load(cfg);
+    expect(again.served).toEqual(['factory-floor.yaml', 'kiosk.yaml', 'office.yaml']);
+    // Strict equality: undefined fields, arrays and nesting as a from-scratch validation returns them.
+    const scratch = loadInventory(sites, fleet);
+    expect(again.loaded.map((l) => [l.file, l.site])).toStrictEqual(scratch.map((l) => [l.file, l.site]));
+    const file = join(sites, 'kiosk.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('ring: 2', 'ring: 1'));
+    const edited = load(cfg);
+    expect(edited.served).toEqual(['factory-floor.yaml', 'office.yaml']);
+    expect(edited.loaded.find((l) => l.site.name === 'kiosk')?.site.ring).toBe(1);
+    expect(load({ ...cfg, fleet: 'fleet-2' }).served).toEqual([]);
+    expect(load({ ...cfg, code: 'code-2' }).served).toEqual([]);
+  });
+
+  it('never hides an error: a file broken after it was remembered is validated and refused', () => {
+    load(cfg);
+    const file = join(sites, 'kiosk.yaml');
+    const good = readFileSync(file, 'utf8');
+    writeFileSync(file, good.replace('ring: 1', 'ring: seven'));
+    try {
+      expect(() => load(cfg)).toThrow(/kiosk\.yaml: ring/);
+    } finally {
+      writeFileSync(file, good);
+    }
   });
 });

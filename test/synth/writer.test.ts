@@ -1,6 +1,6 @@
-/** The atomic writer: swap semantics, recovery after a run killed mid-swap, no writes when unchanged. */
+/** The atomic writer: journaled commits, roll-forward after a run killed mid-commit, no writes when unchanged. */
 import { spawn } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listFiles, OutputTransaction, recover, writeOutput } from '../../lib/synth/writer';
@@ -36,16 +36,53 @@ describe('writeOutput', () => {
     expect(() => writeOutput(out, [{ path: 'b/y.k8s.yaml', content: 'z' }], { onlyDirs: ['a'] })).toThrow('outside the folders');
   });
 
-  it('restores the previous output when a run was killed between the two renames', () => {
+  it('touches only what changed: unchanged files keep their inode and mtime, a removed site leaves no folder', () => {
+    const out = join(dir, 'dist');
+    writeOutput(out, [
+      { path: 'a/x.k8s.yaml', content: 'x\n' },
+      { path: 'a/y.k8s.yaml', content: 'y\n' },
+      { path: 'b/z.k8s.yaml', content: 'z\n' },
+    ]);
+    const before = statSync(join(out, 'a/y.k8s.yaml'));
+    expect(writeOutput(out, [
+      { path: 'a/x.k8s.yaml', content: 'x2\n' },
+      { path: 'a/y.k8s.yaml', content: 'y\n' },
+    ])).toEqual({ written: 1, removed: 1, unchanged: 1 });
+    const after = statSync(join(out, 'a/y.k8s.yaml'));
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+    expect(readFileSync(join(out, 'a/x.k8s.yaml'), 'utf8')).toBe('x2\n');
+    expect(existsSync(join(out, 'b'))).toBe(false);
+    expect(readdirSync(dir).sort()).toEqual(['dist']); // no journal, staging folder or lock left behind
+  });
+
+  it('finishes a commit that was killed half-way (roll forward from its journal)', () => {
+    const out = join(dir, 'dist');
+    writeOutput(out, [
+      { path: 'a/x.k8s.yaml', content: 'x\n' },
+      { path: 'a/y.k8s.yaml', content: 'y\n' },
+      { path: 'b/z.k8s.yaml', content: 'z\n' },
+    ]);
+    // A run staged x and y, wrote its journal, renamed x, and was killed before y and the removal of b.
+    const staging = join(dir, '.dist.staging-12345');
+    mkdirSync(join(staging, 'a'), { recursive: true });
+    writeFileSync(join(staging, 'a/y.k8s.yaml'), 'y2\n');
+    writeFileSync(join(out, 'a/x.k8s.yaml'), 'x2\n');
+    const journal = { staging, changed: ['a/x.k8s.yaml', 'a/y.k8s.yaml'], removed: ['b/z.k8s.yaml'] };
+    writeFileSync(join(dir, '.dist.journal-12345.json'), JSON.stringify(journal));
+    recover(out);
+    expect(listFiles(out).map((p) => `${p}=${readFileSync(join(out, p), 'utf8').trim()}`)).toEqual(['a/x.k8s.yaml=x2', 'a/y.k8s.yaml=y2']);
+    expect(readdirSync(dir).sort()).toEqual(['dist']);
+  });
+
+  it('leaves the output as it was when a run was killed before its journal was complete', () => {
     const out = join(dir, 'dist');
     writeOutput(out, [{ path: 'a/x.k8s.yaml', content: 'x\n' }]);
-    renameSync(out, join(dir, '.dist.old-12345'));
-    mkdirSync(join(dir, '.dist.staging-12345'));
-    writeFileSync(join(dir, '.dist.staging-12345', 'half'), 'half');
+    mkdirSync(join(dir, '.dist.staging-12345', 'a'), { recursive: true });
+    writeFileSync(join(dir, '.dist.staging-12345', 'a/x.k8s.yaml'), 'half');
+    writeFileSync(join(dir, '.dist.journal-12345.json.tmp'), '{"staging":');
     recover(out);
     expect(readFileSync(join(out, 'a/x.k8s.yaml'), 'utf8')).toBe('x\n');
-    expect(existsSync(join(dir, '.dist.old-12345'))).toBe(false);
-    expect(existsSync(join(dir, '.dist.staging-12345'))).toBe(false);
+    expect(readdirSync(dir).sort()).toEqual(['dist']);
   });
 
   it('rejects the same path rendered twice', () => {
