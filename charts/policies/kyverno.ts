@@ -25,7 +25,7 @@
  *   read-only root filesystem and RuntimeDefault seccomp;
  * - metrics Services on (the chart's defaults) but its ServiceMonitors off: the policies chart renders one
  *   PodMonitor for both controllers, so the layer's alerts see their scrape in the site's own objects.
- * The images (ghcr.io/kyverno/*) are published for linux/amd64 and linux/arm64.
+ * The images (ghcr.io/kyverno/*) are multi-arch: `ko build --platform=all` in the v1.13.6 Makefile (amd64, arm64, …).
  */
 import { HelmRelease } from '../../lib/constructs/helm';
 import { HELM_CHARTS } from '../../lib/model/versions';

@@ -136,7 +136,8 @@ export const HELM_CHARTS = {
    * that supports Kubernetes 1.28 (the sample sites' K3s): chart 3.6.4 (v1.16.4) installs policies.kyverno.io CRDs
    * with `selectableFields`, which a 1.28 API server rejects under strict field validation, and 3.7.0 and later
    * cannot be built (vendor/helm-charts/README.md). Do not bump past 3.3.x before the fleet runs K3s >= 1.30.
-   * Images are multi-arch (kyverno's release workflow builds linux/amd64 and linux/arm64 with ko).
+   * Images are multi-arch: the v1.13.6 Makefile publishes them with `ko build --platform=all` (every platform of the
+   * distroless base, linux/amd64 and linux/arm64 among them).
    */
   // renovate: datasource=helm registryUrl=https://kyverno.github.io/kyverno depName=kyverno
   kyverno: { repoURL: 'https://kyverno.github.io/kyverno', chart: 'kyverno', version: '3.3.9' },
