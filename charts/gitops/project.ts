@@ -49,6 +49,7 @@ export const CLUSTER_SCOPED_KINDS: readonly (ClusterResource & { readonly why: s
     kind: 'MutatingWebhookConfiguration',
     why: 'kube-prometheus-stack: Prometheus Operator admission webhook (defaults PrometheusRules); the Linkerd proxy injector',
   },
+  { group: 'kyverno.io', kind: 'ClusterPolicy', why: 'the policies layer: the platform\'s admission policies (Kyverno)' },
 ];
 
 /** The Namespaces the layers own, by name, plus the other allowed cluster-scoped kinds. */

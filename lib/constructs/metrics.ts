@@ -27,6 +27,8 @@
  *   (linkerd2 `.proxy-version`): linkerd/http-metrics/src/requests/report.rs (request_total, response_total,
  *   response_latency_ms), linkerd/transport-metrics/src/lib.rs (tcp_*), linkerd/app/inbound/src/metrics/authz.rs
  *   (inbound_*_authz_*), linkerd/proxy/identity-client/src/metrics.rs (identity_cert_*).
+ * - Kyverno admission + reports controllers: pkg/metrics and pkg/engine/metrics.go of kyverno v1.13.6
+ *   (OpenTelemetry instruments; the Prometheus exporter appends `_total` to counters).
  */
 import { histogramSeries, INFERENCE_METRICS, PROCESS_METRIC_NAMES } from '@edge-ai/inference-contract';
 
@@ -42,6 +44,8 @@ export enum Exporter {
   NodeExporter = 'node-exporter',
   /** Argo CD application controller: at pull-mode sites, and at the hub for hub-mode sites. */
   ArgoCd = 'argocd',
+  /** Kyverno (policies layer). */
+  Kyverno = 'kyverno',
   /** Series Prometheus synthesises itself (`up`, `ALERTS`). */
   Prometheus = 'prometheus',
   /** Falco's own /metrics (optional `layers.falco`). */
@@ -171,6 +175,18 @@ export const METRIC_CATALOGUE: Readonly<Record<Exporter, readonly string[]>> = {
     'inbound_tcp_authz_deny_total',
     'identity_cert_expiration_timestamp_seconds',
     'identity_cert_refresh_count',
+  ],
+  [Exporter.Kyverno]: [
+    'kyverno_policy_results_total',
+    'kyverno_admission_requests_total',
+    'kyverno_admission_review_duration_seconds_bucket',
+    'kyverno_admission_review_duration_seconds_sum',
+    'kyverno_admission_review_duration_seconds_count',
+    'kyverno_policy_execution_duration_seconds_bucket',
+    'kyverno_policy_execution_duration_seconds_sum',
+    'kyverno_policy_execution_duration_seconds_count',
+    'kyverno_policy_rule_info_total',
+    'kyverno_policy_changes_total',
   ],
   [Exporter.Prometheus]: ['up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'ALERTS', 'ALERTS_FOR_STATE'],
   [Exporter.Falco]: [

@@ -283,6 +283,11 @@ const mesh = z
   })
   .strict();
 
+/** Admission policies (charts/policies, docs/decisions/0027-admission-policies.md). Off unless a site opts in. */
+const policies = z
+  .object({ enabled: z.boolean().default(false).describe('Run Kyverno (384 MiB requested) with the platform\'s admission policies (docs/decisions/0027-admission-policies.md). @default false') })
+  .strict();
+
 const receiver = z
   .object({
     type: z.enum(['none', 'webhook', 'slack', 'pagerduty']).default('none'),
@@ -421,9 +426,10 @@ export const SiteSchema = z
           .strict()
           .optional(),
         mesh: mesh.optional().describe('Linkerd service mesh (opt-in). @default off'),
+        policies: policies.default(policies.parse({})),
       })
       .strict()
-      .default({ inference: inference.parse({}), ollama: ollama.parse({}), monitoring: monitoring.parse({}) }),
+      .default({ inference: inference.parse({}), ollama: ollama.parse({}), monitoring: monitoring.parse({}), policies: policies.parse({}) }),
     gitops: gitops.default({ mode: 'hub', syncWindows: [] }),
     registries: registries.default({ embeddedMirror: false }),
   })
@@ -435,5 +441,6 @@ export type InferenceSpec = Site['layers']['inference'];
 export type OllamaSpec = Site['layers']['ollama'];
 export type MonitoringSpec = Site['layers']['monitoring'];
 export type MeshSpec = NonNullable<Site['layers']['mesh']>;
+export type PoliciesSpec = Site['layers']['policies'];
 export type GitopsSpec = Site['gitops'];
 export type SiteRegistriesSpec = Site['registries'];

@@ -147,7 +147,54 @@ export const HELM_CHARTS = {
   /** The Linkerd CNI plugin of the same tag (chart 30.12.2, image cr.l5d.io/linkerd/cni-plugin:v1.3.0): no NET_ADMIN init container in the meshed pods. */
   // renovate: datasource=helm registryUrl=https://helm.linkerd.io/stable depName=linkerd2-cni
   linkerdCni: { repoURL: 'https://helm.linkerd.io/stable', chart: 'linkerd2-cni', version: '30.12.2' },
+  /**
+   * Kyverno admission + reports controllers for the policies layer (docs/decisions/0027-admission-policies.md).
+   * Chart 3.3.9 ships Kyverno v1.13.6 (kyverno/kyverno tag kyverno-chart-3.3.9 = v1.13.6), the newest release line
+   * that supports Kubernetes 1.28 (the sample sites' K3s): chart 3.6.4 (v1.16.4) installs policies.kyverno.io CRDs
+   * with `selectableFields`, which a 1.28 API server rejects under strict field validation, and 3.7.0 and later
+   * cannot be built (vendor/helm-charts/README.md). Do not bump past 3.3.x before the fleet runs K3s >= 1.30.
+   * Images are multi-arch: the v1.13.6 Makefile publishes them with `ko build --platform=all` (every platform of the
+   * distroless base, linux/amd64 and linux/arm64 among them).
+   */
+  // renovate: datasource=helm registryUrl=https://kyverno.github.io/kyverno depName=kyverno
+  kyverno: { repoURL: 'https://kyverno.github.io/kyverno', chart: 'kyverno', version: '3.3.9' },
 } as const satisfies Record<string, HelmChartRef>;
+
+/**
+ * Registries the images of each pinned chart come from, with the values the project renders (every image of every
+ * release, hooks included; test/helm checks this list against `helm template` of each release). The
+ * admission policies allow exactly these, the `IMAGES` registries and the fleet's own registry
+ * (charts/policies). A chart bump that moves an image to another registry fails that test.
+ */
+export const HELM_CHART_IMAGE_REGISTRIES: Readonly<Record<keyof typeof HELM_CHARTS, readonly string[]>> = {
+  argoRollouts: ['quay.io'],
+  argoCd: ['quay.io', 'ecr-public.aws.com'],
+  kubePrometheusStack: ['quay.io', 'registry.k8s.io', 'docker.io'],
+  blackboxExporter: ['quay.io'],
+  otelCollector: ['ghcr.io'],
+  loki: ['docker.io'],
+  tempo: ['docker.io'],
+  kyverno: ['ghcr.io', 'docker.io'],
+  falco: ['docker.io'],
+  linkerdCrds: [],
+  linkerdControlPlane: ['cr.l5d.io'],
+  linkerdCni: ['cr.l5d.io'],
+};
+
+/**
+ * The registry host of an image reference, as containerd resolves it: the first path component when it looks
+ * like a host (has a `.` or `:`, or is `localhost`), else Docker Hub (`ollama/ollama` → `docker.io`).
+ */
+export function imageRegistry(image: string): string {
+  const first = image.split('/')[0];
+  return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
+}
+
+/** Every upstream registry a pinned image or chart pulls from, sorted (the fleet's own registry is not in it). */
+export function upstreamRegistries(): string[] {
+  const hosts = [...Object.values(IMAGES).map((i) => imageRegistry(i.repository)), ...Object.values(HELM_CHART_IMAGE_REGISTRIES).flat()];
+  return [...new Set(hosts)].sort();
+}
 
 /** The Kubernetes minor the typed constructs (cdk8s-plus-28) target; see docs/decisions/0003. */
 export const KUBERNETES_API_VERSION = '1.28';

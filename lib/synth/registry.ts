@@ -9,6 +9,7 @@ import { inferenceLayer } from '../../charts/inference';
 import { meshLayer } from '../../charts/mesh';
 import { monitoringLayer } from '../../charts/monitoring';
 import { ollamaLayer } from '../../charts/ollama';
+import { policiesLayer } from '../../charts/policies';
 import { LayerDefinition } from '../constructs/layer';
 
-export const LAYERS: readonly LayerDefinition[] = [baselineLayer, inferenceLayer, ollamaLayer, meshLayer, falcoLayer, monitoringLayer, gitopsLayer];
+export const LAYERS: readonly LayerDefinition[] = [baselineLayer, inferenceLayer, ollamaLayer, meshLayer, falcoLayer, policiesLayer, monitoringLayer, gitopsLayer];

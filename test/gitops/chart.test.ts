@@ -154,7 +154,7 @@ describe('pull mode', () => {
       .filter((a) => a.metadata.labels?.['edge-ai.io/helm-release'] === undefined)
       .map((a) => a.metadata.name);
     // office has Ollama disabled: no Application may point at a file that is not rendered.
-    expect(layerApps).toEqual(['office-baseline', 'office-inference', 'office-monitoring']);
+    expect(layerApps).toEqual(['office-baseline', 'office-inference', 'office-policies', 'office-monitoring']);
     expect(findAll(office, 'AppProject')).toHaveLength(1);
   });
 });

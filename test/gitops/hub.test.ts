@@ -35,8 +35,8 @@ describe('hub files', () => {
 
   it('list exactly the enabled layer files of each site (office has no Ollama)', () => {
     const layers = (s: string): string[] => (hub.json.get(`hub/layers/${s}.json`) as LayerEntry[]).map((e) => e.layer);
-    expect(layers('factory-floor')).toEqual(['baseline', 'inference', 'ollama', 'mesh', 'falco', 'monitoring']);
-    expect(layers('office')).toEqual(['baseline', 'inference', 'monitoring']);
+    expect(layers('factory-floor')).toEqual(['baseline', 'inference', 'ollama', 'mesh', 'falco', 'policies', 'monitoring']);
+    expect(layers('office')).toEqual(['baseline', 'inference', 'policies', 'monitoring']);
     expect(hub.json.get('hub/sites/office.json')).toEqual({ site: 'office', ring: '2' });
   });
 });

@@ -28,6 +28,21 @@ import { FALCO_RELEASE } from '../../charts/falco/names';
 import { PROMETHEUS_SELECTOR_LABELS } from '../../lib/constructs/telemetry';
 import { GENERATED_AT_RENDER } from '../../charts/mesh/releases';
 import { IDENTITY_OBJECTS, LINKERD_CNI_NAMESPACE, LINKERD_NAMESPACE, PORTS, RELEASES } from '../../charts/mesh/names';
+import { PolicyHarness } from '../../tools/policy/kyverno';
+import { describeDecision, SiteAdmission } from '../policies/support';
+import { POLICIES_NAMESPACE } from '../../charts/policies/names';
+import { HELM_CHART_IMAGE_REGISTRIES, imageRegistry } from '../../lib/model/versions';
+
+/**
+ * Audit findings of the sites' admission policies on the Helm releases (reported in PolicyReports, never
+ * blocking: their pods get the namespace's LimitRange defaults and are admitted). A new finding fails the test.
+ */
+const KNOWN_AUDIT_FINDINGS: Readonly<Record<string, readonly string[]>> = {
+  warehouse: [
+    'Deployment argocd/argocd-applicationset-controller: edge-resources/pod-controllers fail (Audit): every container must set resources.requests and resources.limits for cpu and memory',
+    'Deployment argocd/argocd-server: edge-resources/pod-controllers fail (Audit): every container must set resources.requests and resources.limits for cpu and memory',
+  ],
+};
 
 const CLUSTER_SCOPED = new Set([
   'Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration',
@@ -125,9 +140,47 @@ describe.each(SAMPLE_SITES)('%s: Helm releases rendered by helm', (name) => {
   it('validates every custom resource against the CRDs the charts really install at the site', () => {
     const installed = installedCrds(r.releases.flatMap((rel) => rel.objects));
     const custom = [...(r.objects as unknown as JsonObject[]), ...r.releases.flatMap((rel) => rel.objects)].filter((o) => installed.has(o));
-    expect(custom.map((o) => o.kind)).toEqual(expect.arrayContaining(['Rollout', 'ServiceMonitor', 'PrometheusRule', 'Prometheus']));
+    expect(custom.map((o) => o.kind)).toEqual(expect.arrayContaining(['Rollout', 'ServiceMonitor', 'PrometheusRule', 'Prometheus', 'ClusterPolicy']));
     const issues = custom.flatMap((o) => installed.check(o).map((i) => formatIssue(renderIssue(i, 'installed CRDs'))));
     expect(issues).toEqual([]);
+  });
+
+  it('passes the site\'s admission policies: every pod of every release is admitted (policies layer, ADR 0027)', () => {
+    const harness = new PolicyHarness((r.objects as unknown as JsonObject[]).filter((o) => o.kind === 'ClusterPolicy'));
+    expect(harness.policyNames.length).toBeGreaterThan(0);
+    const admission = new SiteAdmission(harness, r.objects as unknown as JsonObject[]);
+    const denied: string[] = [];
+    const audited: string[] = [];
+    let pods = 0;
+    for (const rel of r.releases) {
+      for (const o of rel.objects) {
+        if (CLUSTER_SCOPED.has(String(o.kind))) continue;
+        // Kyverno leaves its own namespace out of its webhooks; its pods are held to the rules all the same.
+        const ns = (o.metadata as { namespace?: string } | undefined)?.namespace ?? rel.app.namespace;
+        const asIf = ns === POLICIES_NAMESPACE ? { ...o, metadata: { ...(o.metadata as JsonObject), namespace: 'inference' } } : o;
+        const v = admission.verdict(asIf as JsonObject, ns);
+        for (const d of v.decisions.filter((x) => x.result !== 'pass')) (d.failureAction === 'Enforce' ? denied : audited).push(describeDecision(v.ref, d));
+        if (v.pod) {
+          pods++;
+          denied.push(...v.pod.denials.map((d) => describeDecision(`Pod of ${v.ref}`, d)));
+        }
+      }
+    }
+    expect(denied).toEqual([]);
+    expect(audited.sort()).toEqual(KNOWN_AUDIT_FINDINGS[name] ?? []);
+    expect(pods).toBeGreaterThan(0);
+  });
+
+  it('pulls images only from the registries lib/model/versions.ts declares for each chart', () => {
+    const keyOf = new Map<string, keyof typeof HELM_CHARTS>(Object.entries(HELM_CHARTS).map(([k, ref]) => [ref.chart, k as keyof typeof HELM_CHARTS]));
+    const undeclared: string[] = [];
+    for (const rel of r.releases) {
+      const declared = HELM_CHART_IMAGE_REGISTRIES[keyOf.get(rel.app.chart)!];
+      for (const m of JSON.stringify(rel.objects).matchAll(/"image":"([^"]+)"/g)) {
+        if (!declared.includes(imageRegistry(m[1]))) undeclared.push(`${rel.app.application}: ${m[1]}`);
+      }
+    }
+    expect(undeclared).toEqual([]);
   });
 
   // The optional Falco release (charts/falco): its own checks where the site enables it, nothing elsewhere.

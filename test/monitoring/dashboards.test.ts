@@ -61,7 +61,7 @@ describe('dashboards', () => {
 
   it('ship as ConfigMaps labelled for the Grafana sidecar and applied server-side, at a site with Grafana', () => {
     const cms = findAll(monitoringObjects(sampleSite('factory-floor')), 'ConfigMap');
-    expect(cms.map((c) => c.metadata.name)).toEqual(['grafana-dashboard-site-overview', 'grafana-dashboard-inference', 'grafana-dashboard-ollama', 'grafana-dashboard-mesh', 'grafana-dashboard-falco']);
+    expect(cms.map((c) => c.metadata.name)).toEqual(['grafana-dashboard-site-overview', 'grafana-dashboard-inference', 'grafana-dashboard-ollama', 'grafana-dashboard-mesh', 'grafana-dashboard-falco', 'grafana-dashboard-policies']);
     for (const cm of cms) {
       expect(cm.metadata.namespace).toBe('monitoring');
       expect(cm.metadata.labels?.grafana_dashboard).toBe('1');
@@ -82,6 +82,7 @@ describe('dashboards', () => {
       'grafana-dashboard-site-overview',
       'grafana-dashboard-inference',
       'grafana-dashboard-falco',
+      'grafana-dashboard-policies',
     ]);
     const triton = dashboards(DashboardScope.Site, [inferenceDashboard('triton')])[0].json as { panels: { title: string; targets: { expr: string }[] }[] };
     expect(triton.panels.map((p) => p.title)).not.toContain('Model accuracy');
@@ -108,6 +109,7 @@ describe('dashboards', () => {
       'grafana-dashboard-fleet-ollama',
       'grafana-dashboard-fleet-mesh',
       'grafana-dashboard-fleet-falco',
+      'grafana-dashboard-fleet-policies',
     ]);
     const exprs = collectExpressions(hub);
     expect(exprs.length).toBeGreaterThan(10);

@@ -98,8 +98,8 @@ describe('inference rules', () => {
 
 describe('layer gating', () => {
   it('inference and Ollama groups only where those layers run', () => {
-    expect(modules(sampleSite('office')).map((m) => m.name)).toEqual(['edge-ai-inference', 'edge-ai-platform']);
-    expect(modules(sampleSite('factory-floor')).map((m) => m.name)).toEqual(['edge-ai-inference', 'edge-ai-ollama', 'edge-ai-mesh', 'edge-ai-falco', 'edge-ai-platform']);
+    expect(modules(sampleSite('office')).map((m) => m.name)).toEqual(['edge-ai-inference', 'edge-ai-policies', 'edge-ai-platform']);
+    expect(modules(sampleSite('factory-floor')).map((m) => m.name)).toEqual(['edge-ai-inference', 'edge-ai-ollama', 'edge-ai-mesh', 'edge-ai-falco', 'edge-ai-policies', 'edge-ai-platform']);
     expect(modules(custom('  inference: { enabled: false }\n  ollama: { enabled: false }')).map((m) => m.name)).toEqual(['edge-ai-platform']);
   });
 
@@ -119,7 +119,7 @@ describe('layer gating', () => {
 
   it('workload alerts carry their layer (and pod-level ones their node) for Alertmanager inhibition', () => {
     for (const a of modules(sampleSite('factory-floor')).flatMap(alertsOf)) {
-      expect(['inference', 'ollama', 'mesh', 'falco', 'platform', 'gitops']).toContain(a.labels?.layer);
+      expect(['inference', 'ollama', 'mesh', 'falco', 'policies', 'platform', 'gitops']).toContain(a.labels?.layer);
       if (/CrashLooping|NearMemoryLimit|Restarting|FalcoPlatformRule|FalcoEventsDropped/.test(a.alert)) expect(a.expr).toContain('group_left (node)');
     }
   });
