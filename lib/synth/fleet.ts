@@ -44,6 +44,13 @@ export interface RenderOptions {
  */
 const WORKER_HEAP_MIB = 160;
 
+/**
+ * Young-generation size of a worker thread. Node 24's V8 sizes the young generation from the machine's memory
+ * (far above Node 20's); with its default a 3,000-site run peaked at 650-675 MiB RSS, with 48 MiB at 390 MiB and
+ * no slower (docs/benchmarks.md, measured 2026-12-06: 24 MiB 349 MiB, 32 MiB 390 MiB, 64 MiB 481 MiB).
+ */
+const WORKER_YOUNG_MIB = 48;
+
 /** Sites per worker below which threads cost more than they save (worker start ≈ module load time). */
 const MIN_SITES_PER_WORKER = 40;
 
@@ -162,7 +169,7 @@ function renderOnWorkers(
   const chunks = Array.from({ length: workers }, (_, i) => i * size)
     .filter((start) => start < sites.length)
     .map((start) => ({ sites: sites.slice(start, start + size), keys: keys?.slice(start, start + size) }));
-  const threads = chunks.map((chunk) => new Worker(workerScript(), { workerData: { ...chunk, catalog, target, cache, hubFacts, index }, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MIB } }));
+  const threads = chunks.map((chunk) => new Worker(workerScript(), { workerData: { ...chunk, catalog, target, cache, hubFacts, index }, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MIB, maxYoungGenerationSizeMb: WORKER_YOUNG_MIB } }));
   let firstError: Error | undefined;
   let stopped: Promise<unknown> | undefined;
   // On the first failure every other worker is stopped before the caller aborts the transaction, so no
