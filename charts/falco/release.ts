@@ -29,6 +29,7 @@ import { FALCO_FULLNAME, FALCO_METRICS_PORT, FALCO_NAMESPACE, FALCO_RELEASE } fr
 import { FALCO_RESOURCES, FalcoProps } from './props';
 import { platformFalcoRules, RULES_FILE } from './falco-rules';
 import { WatchedNamespace } from './watch';
+import { containerResources } from '../../lib/constructs/sizing';
 
 /** The K3s containerd socket (K3s runs its own containerd, not the distribution's /run/containerd). */
 export const K3S_CONTAINERD_SOCKET = '/run/k3s/containerd/containerd.sock';
@@ -48,10 +49,7 @@ export function falcoRelease(props: FalcoProps, watched: readonly WatchedNamespa
     values: {
       fullnameOverride: FALCO_FULLNAME,
       image: { registry: 'docker.io', repository: IMAGES.falco.repository, tag: IMAGES.falco.tag },
-      resources: {
-        requests: { cpu: `${r.cpuMillicores}m`, memory: `${r.memoryMiB}Mi` },
-        limits: { cpu: `${r.cpuLimitMillicores}m`, memory: `${r.memoryMiB}Mi` },
-      },
+      resources: containerResources(r),
       driver: { enabled: true, kind: 'modern_ebpf', modernEbpf: { leastPrivileged: true }, loader: { enabled: false } },
       collectors: {
         enabled: true,

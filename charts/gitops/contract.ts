@@ -4,6 +4,7 @@
  * rendered here select those clusters by these labels and live in these namespaces and projects. Change a
  * value here only together with the Terraform module: a renamed label silently empties the hub generators.
  */
+import { containerResources, ContainerSize, podConsumer } from '../../lib/constructs/sizing';
 import type { Consumer } from '../../lib/model/capacity';
 import { GitopsSpec, Site } from '../../lib/model/schema';
 import { SITE_LABEL } from '../../lib/constructs/labels';
@@ -126,12 +127,6 @@ export const PULL_ARGOCD_COMPONENTS = {
   },
 } as const;
 
-/** Requests and limits of one container: CPU request and limit in millicores, memory request = limit in MiB. */
-export interface ArgoCdContainerSize {
-  readonly cpuMillicores: number;
-  readonly cpuLimitMillicores: number;
-  readonly memoryMiB: number;
-}
 
 /**
  * Sizes of the Argo CD core containers at a pull-mode site (a Raspberry Pi 4 with 4–8 GiB shared with K3s,
@@ -152,34 +147,21 @@ export const PULL_ARGOCD_SIZES = {
   repoServer: { cpuMillicores: 50, cpuLimitMillicores: 1000, memoryMiB: 384 },
   redis: { cpuMillicores: 20, cpuLimitMillicores: 200, memoryMiB: 64 },
   redisSecretInit: { cpuMillicores: 10, cpuLimitMillicores: 100, memoryMiB: 64 },
-} as const satisfies Record<string, ArgoCdContainerSize>;
+} as const satisfies Record<string, ContainerSize>;
 
 /**
  * What Argo CD core at a pull-mode site requests at steady state (one pod each), for the capacity check: the
  * chart is installed by Terraform, so no rendered manifest carries these requests.
  */
 export function pullArgoCdConsumers(): Consumer[] {
-  const pods: [string, ArgoCdContainerSize][] = [
+  const pods: [string, ContainerSize][] = [
     ['argocd-application-controller', PULL_ARGOCD_SIZES.controller],
     ['argocd-repo-server', PULL_ARGOCD_SIZES.repoServer],
     ['argocd-redis', PULL_ARGOCD_SIZES.redis],
   ];
-  return pods.map(([name, s]) => ({
-    name: `${ARGOCD_NAMESPACE}/${name}`,
-    cpuMillicores: s.cpuMillicores,
-    memoryMiB: s.memoryMiB,
-    podCpuMillicores: s.cpuMillicores,
-    podMemoryMiB: s.memoryMiB,
-  }));
+  return pods.map(([name, s]) => podConsumer(`${ARGOCD_NAMESPACE}/${name}`, [s]));
 }
 
-/** The `resources` block of a chart component. */
-function containerResources(s: ArgoCdContainerSize): { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } } {
-  return {
-    requests: { cpu: `${s.cpuMillicores}m`, memory: `${s.memoryMiB}Mi` },
-    limits: { cpu: `${s.cpuLimitMillicores}m`, memory: `${s.memoryMiB}Mi` },
-  };
-}
 
 /**
  * Helm values for the small Argo CD at a pull-mode site: no SSO, notifications or ApplicationSet controller

@@ -19,6 +19,7 @@ import { HelmRelease } from '../../lib/constructs/helm';
 import { PROMETHEUS_SELECTOR_LABELS } from '../../lib/constructs/telemetry';
 import { HELM_CHARTS } from '../../lib/model/versions';
 import { ARGO_ROLLOUTS_NAMESPACE } from './names';
+import { containerResources } from '../../lib/constructs/sizing';
 
 /** Release name; the chart's fullname (and the controller Deployment) is then `argo-rollouts`. */
 const ARGO_ROLLOUTS_RELEASE = 'argo-rollouts';
@@ -51,10 +52,7 @@ export function argoRolloutsRelease(monitoring: boolean): HelmRelease {
       providerRBAC: { enabled: false },
       controller: {
         replicas: 1,
-        resources: {
-          requests: { cpu: `${r.cpuMillicores}m`, memory: `${r.memoryMiB}Mi` },
-          limits: { cpu: `${r.cpuLimitMillicores}m`, memory: `${r.memoryMiB}Mi` },
-        },
+        resources: containerResources(r),
         containerPorts: { metrics: ARGO_ROLLOUTS_METRICS_PORT },
         metrics: {
           enabled: monitoring,

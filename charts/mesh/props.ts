@@ -8,14 +8,9 @@
  */
 import { Consumer } from '../../lib/model/capacity';
 import { MESH_PROXY } from '../../lib/constructs/mesh';
+import { ContainerSize, podConsumer } from '../../lib/constructs/sizing';
 import { NodeSpec, Site } from '../../lib/model/schema';
 
-/** Size of one container: request in millicores / MiB; CPU may burst to the limit, memory limit = request. */
-export interface ContainerSize {
-  readonly cpuMillicores: number;
-  readonly cpuLimitMillicores: number;
-  readonly memoryMiB: number;
-}
 
 export interface MeshProps {
   readonly site: string;
@@ -49,21 +44,16 @@ export function resolveMeshProps(site: Site, monitored: boolean): MeshProps {
   };
 }
 
-function consumer(name: string, containers: readonly ContainerSize[], replicas: number): Consumer {
-  const cpu = containers.reduce((a, c) => a + c.cpuMillicores, 0);
-  const mem = containers.reduce((a, c) => a + c.memoryMiB, 0);
-  return { name, cpuMillicores: cpu * replicas, memoryMiB: mem * replicas, podCpuMillicores: cpu, podMemoryMiB: mem };
-}
 
 /** The control plane's pods (each with its own proxy) and the CNI DaemonSet. */
 export function controlPlaneConsumers(props: MeshProps): { readonly controlPlane: Consumer[]; readonly cni: Consumer[] } {
   const s = CONTROL_PLANE_SIZES;
   return {
     controlPlane: [
-      consumer('linkerd-control-plane/destination', [s.destination, s.spValidator, s.policy, props.proxy], 1),
-      consumer('linkerd-control-plane/identity', [s.identity, props.proxy], 1),
-      consumer('linkerd-control-plane/proxy-injector', [s.proxyInjector, props.proxy], 1),
+      podConsumer('linkerd-control-plane/destination', [s.destination, s.spValidator, s.policy, props.proxy], 1),
+      podConsumer('linkerd-control-plane/identity', [s.identity, props.proxy], 1),
+      podConsumer('linkerd-control-plane/proxy-injector', [s.proxyInjector, props.proxy], 1),
     ],
-    cni: [consumer('linkerd-cni', [s.cni], props.nodeCount)],
+    cni: [podConsumer('linkerd-cni', [s.cni], props.nodeCount)],
   };
 }

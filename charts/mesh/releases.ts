@@ -26,7 +26,8 @@ import { PROMETHEUS_SELECTOR_LABELS } from '../../lib/constructs/telemetry';
 import { HELM_CHARTS } from '../../lib/model/versions';
 import { K3S_CLUSTER_CIDRS } from '../../lib/model/k3s';
 import { LINKERD_CNI_NAMESPACE, LINKERD_NAMESPACE, K3S_CNI_PATHS, RELEASES } from './names';
-import { CONTROL_PLANE_SIZES, ContainerSize, controlPlaneConsumers, MeshProps } from './props';
+import { ContainerSize } from '../../lib/constructs/sizing';
+import { CONTROL_PLANE_SIZES, controlPlaneConsumers, MeshProps } from './props';
 
 export const SYNC_WAVES = { crds: -7, cni: -6, controlPlane: -4 } as const;
 

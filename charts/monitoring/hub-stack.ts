@@ -14,7 +14,7 @@ import { OTLP_GRPC_PORT, OTLP_HTTP_PORT, PROMETHEUS_SELECTOR_LABELS } from '../.
 import { HubSettings } from '../../lib/model/site';
 import { HELM_CHARTS, IMAGES } from '../../lib/model/versions';
 import { FLEET_INHIBIT_SOURCE } from './fleet-rules';
-import { consumer, resources } from './sizing';
+import { containerResources, podConsumer } from '../../lib/constructs/sizing';
 import { GRAFANA_ADMIN_SECRET, GRAFANA_DASHBOARD_LABEL, MONITORING_NAMESPACE } from './targets';
 
 type Values = Record<string, unknown>;
@@ -115,7 +115,7 @@ function hubPrometheusValues(hub: HubSettings): Values {
     kubeDns: { enabled: false },
     coreDns: { enabled: false },
     windowsMonitoring: { enabled: false },
-    prometheusOperator: { enabled: true, admissionWebhooks: { enabled: false, patch: { enabled: false } }, tls: { enabled: false }, resources: resources(HUB_SIZES.operator) },
+    prometheusOperator: { enabled: true, admissionWebhooks: { enabled: false, patch: { enabled: false } }, tls: { enabled: false }, resources: containerResources(HUB_SIZES.operator) },
     prometheus: {
       enabled: true,
       prometheusSpec: {
@@ -128,17 +128,17 @@ function hubPrometheusValues(hub: HubSettings): Values {
         retention: `${hub.retentionDays.metrics}d`,
         retentionSize: `${Math.floor(storageGiB * 1024 * 0.8)}MB`,
         walCompression: true,
-        resources: resources(HUB_SIZES.prometheus),
+        resources: containerResources(HUB_SIZES.prometheus),
         storageSpec: { volumeClaimTemplate: { spec: pvc(storageGiB) } },
       },
     },
-    alertmanager: { enabled: true, config: hubAlertmanagerConfig(), alertmanagerSpec: { replicas: 1, resources: resources(HUB_SIZES.alertmanager) } },
+    alertmanager: { enabled: true, config: hubAlertmanagerConfig(), alertmanagerSpec: { replicas: 1, resources: containerResources(HUB_SIZES.alertmanager) } },
     grafana: {
       enabled: true,
       fullnameOverride: `${HUB_RELEASES.prometheus}-grafana`,
       admin: { existingSecret: GRAFANA_ADMIN_SECRET.name, userKey: GRAFANA_ADMIN_SECRET.userKey, passwordKey: GRAFANA_ADMIN_SECRET.passwordKey },
       defaultDashboardsEnabled: false,
-      resources: resources(HUB_SIZES.grafana),
+      resources: containerResources(HUB_SIZES.grafana),
       // The fleet dashboards are ConfigMaps in dist/hub/monitoring/ (label grafana_dashboard: "1").
       sidecar: { dashboards: { enabled: true, label: GRAFANA_DASHBOARD_LABEL, labelValue: '1', searchNamespace: MONITORING_NAMESPACE }, datasources: { enabled: true, defaultDatasourceEnabled: false } },
       additionalDataSources: hubDatasources(),
@@ -160,7 +160,7 @@ function hubLokiValues(hub: HubSettings): Values {
       limits_config: { retention_period: `${hub.retentionDays.logs * 24}h`, reject_old_samples: true, reject_old_samples_max_age: '168h', allow_structured_metadata: true, otlp_config: { resource_attributes: { attributes_config: [{ action: 'index_label', attributes: ['site', 'ring', 'k8s.namespace.name'] }] } } },
       compactor: { retention_enabled: true, delete_request_store: 'filesystem' },
     },
-    singleBinary: { replicas: 1, resources: resources(HUB_SIZES.loki), persistence: { enabled: true, size: `${hub.retentionDays.logs * GIB_PER_DAY.logs}Gi`, storageClass: STORAGE_CLASS } },
+    singleBinary: { replicas: 1, resources: containerResources(HUB_SIZES.loki), persistence: { enabled: true, size: `${hub.retentionDays.logs * GIB_PER_DAY.logs}Gi`, storageClass: STORAGE_CLASS } },
     read: { replicas: 0 },
     write: { replicas: 0 },
     backend: { replicas: 0 },
@@ -179,7 +179,7 @@ function hubTempoValues(hub: HubSettings): Values {
     replicas: 1,
     tempo: {
       retention: `${hub.retentionDays.traces * 24}h`,
-      resources: resources(HUB_SIZES.tempo),
+      resources: containerResources(HUB_SIZES.tempo),
       receivers: { otlp: { protocols: { grpc: { endpoint: `0.0.0.0:${OTLP_GRPC_PORT}` }, http: { endpoint: `0.0.0.0:${OTLP_HTTP_PORT}` } } } },
     },
     persistence: { enabled: true, size: `${hub.retentionDays.traces * GIB_PER_DAY.traces}Gi`, storageClassName: STORAGE_CLASS },
@@ -197,7 +197,7 @@ function hubOtelGatewayValues(): Values {
     image: { repository: IMAGES.otelCollector.repository, tag: IMAGES.otelCollector.tag },
     command: { name: 'otelcol-k8s' },
     useGOMEMLIMIT: true,
-    resources: resources(HUB_SIZES.otelGateway),
+    resources: containerResources(HUB_SIZES.otelGateway),
     ports: { 'jaeger-compact': { enabled: false }, 'jaeger-thrift': { enabled: false }, 'jaeger-grpc': { enabled: false }, zipkin: { enabled: false } },
     alternateConfig: {
       extensions: { health_check: { endpoint: `${podIp}:13133` } },
@@ -229,10 +229,10 @@ export function hubReleases(hub: HubSettings | undefined): HelmRelease[] {
       values: hubPrometheusValues(hub),
       syncWave: -5,
       serverSideApply: true,
-      requests: [consumer('hub-prometheus', [HUB_SIZES.prometheus, HUB_SIZES.alertmanager, HUB_SIZES.operator, HUB_SIZES.grafana])],
+      requests: [podConsumer('hub-prometheus', [HUB_SIZES.prometheus, HUB_SIZES.alertmanager, HUB_SIZES.operator, HUB_SIZES.grafana])],
     },
-    { name: releaseName(HUB_RELEASES.loki), chart: HELM_CHARTS.loki, namespace: MONITORING_NAMESPACE, values: hubLokiValues(hub), syncWave: -4, requests: [consumer('hub-loki', [HUB_SIZES.loki])] },
-    { name: releaseName(HUB_RELEASES.tempo), chart: HELM_CHARTS.tempo, namespace: MONITORING_NAMESPACE, values: hubTempoValues(hub), syncWave: -4, requests: [consumer('hub-tempo', [HUB_SIZES.tempo])] },
-    { name: releaseName(HUB_RELEASES.otelGateway), chart: HELM_CHARTS.otelCollector, namespace: MONITORING_NAMESPACE, values: hubOtelGatewayValues(), syncWave: -3, requests: [consumer('hub-otel-gateway', [HUB_SIZES.otelGateway], 2)] },
+    { name: releaseName(HUB_RELEASES.loki), chart: HELM_CHARTS.loki, namespace: MONITORING_NAMESPACE, values: hubLokiValues(hub), syncWave: -4, requests: [podConsumer('hub-loki', [HUB_SIZES.loki])] },
+    { name: releaseName(HUB_RELEASES.tempo), chart: HELM_CHARTS.tempo, namespace: MONITORING_NAMESPACE, values: hubTempoValues(hub), syncWave: -4, requests: [podConsumer('hub-tempo', [HUB_SIZES.tempo])] },
+    { name: releaseName(HUB_RELEASES.otelGateway), chart: HELM_CHARTS.otelCollector, namespace: MONITORING_NAMESPACE, values: hubOtelGatewayValues(), syncWave: -3, requests: [podConsumer('hub-otel-gateway', [HUB_SIZES.otelGateway], 2)] },
   ];
 }

@@ -15,7 +15,8 @@ import { assertReceiver } from './alertmanager';
 import { MonitoringChart, MonitoringProps } from './chart';
 import { siteOverviewDashboard } from './dashboards';
 import { platformRules } from './rules';
-import { collectorSizes, consumer, SIZES } from './sizing';
+import { podConsumer } from '../../lib/constructs/sizing';
+import { collectorSizes, SIZES } from './sizing';
 import { resolveHubEndpoints } from './hub-endpoints';
 import { MONITORING_NAMESPACE, NODE_EXPORTER_NAMESPACE, RELEASES } from './targets';
 import { blackboxExporterValues, kubePrometheusStackValues, logsExporter, otelAgentValues, otelCollectorValues, remoteWrite, tracesExporter } from './values';
@@ -83,12 +84,12 @@ function monitoringReleases(props: MonitoringProps, site: SiteLayers): HelmRelea
     syncWave: -5,
     serverSideApply: true,
     requests: [
-      consumer('kube-prometheus-stack/prometheus', [prometheus, SIZES.configReloader]),
-      consumer('kube-prometheus-stack/alertmanager', [SIZES.alertmanager, SIZES.configReloader]),
-      consumer('kube-prometheus-stack/operator', [SIZES.operator]),
-      consumer('kube-prometheus-stack/kube-state-metrics', [SIZES.kubeStateMetrics]),
-      consumer('kube-prometheus-stack/node-exporter', [SIZES.nodeExporter], facts.nodes.length),
-      ...(spec.grafana ? [consumer('kube-prometheus-stack/grafana', [SIZES.grafana, SIZES.grafanaSidecar, SIZES.grafanaSidecar])] : []),
+      podConsumer('kube-prometheus-stack/prometheus', [prometheus, SIZES.configReloader]),
+      podConsumer('kube-prometheus-stack/alertmanager', [SIZES.alertmanager, SIZES.configReloader]),
+      podConsumer('kube-prometheus-stack/operator', [SIZES.operator]),
+      podConsumer('kube-prometheus-stack/kube-state-metrics', [SIZES.kubeStateMetrics]),
+      podConsumer('kube-prometheus-stack/node-exporter', [SIZES.nodeExporter], facts.nodes.length),
+      ...(spec.grafana ? [podConsumer('kube-prometheus-stack/grafana', [SIZES.grafana, SIZES.grafanaSidecar, SIZES.grafanaSidecar])] : []),
     ],
   };
   const otel: HelmRelease = {
@@ -97,7 +98,7 @@ function monitoringReleases(props: MonitoringProps, site: SiteLayers): HelmRelea
     namespace: MONITORING_NAMESPACE,
     values: otelCollectorValues(facts, file, props.hub),
     syncWave: -4,
-    requests: [consumer('otel-collector', [sizes.gateway])],
+    requests: [podConsumer('otel-collector', [sizes.gateway])],
   };
   const agent: HelmRelease = {
     name: RELEASES.otelAgent,
@@ -105,7 +106,7 @@ function monitoringReleases(props: MonitoringProps, site: SiteLayers): HelmRelea
     namespace: NODE_EXPORTER_NAMESPACE,
     values: otelAgentValues(facts),
     syncWave: -4,
-    requests: [consumer('otel-agent', [sizes.agent], facts.nodes.length)],
+    requests: [podConsumer('otel-agent', [sizes.agent], facts.nodes.length)],
   };
   // The log agent only where its logs go somewhere: the gateway's logs pipeline exists with a hub.
   const releases = props.hub ? [kps, otel, agent] : [kps, otel];
@@ -116,7 +117,7 @@ function monitoringReleases(props: MonitoringProps, site: SiteLayers): HelmRelea
       namespace: MONITORING_NAMESPACE,
       values: blackboxExporterValues(),
       syncWave: -4,
-      requests: [consumer('prometheus-blackbox-exporter', [SIZES.blackbox])],
+      requests: [podConsumer('prometheus-blackbox-exporter', [SIZES.blackbox])],
     });
   }
   return releases;

@@ -8,17 +8,9 @@
  * state-metrics ~20–40 MiB for a few hundred objects, node-exporter ~15 MiB, blackbox ~10 MiB, Alertmanager
  * ~20–30 MiB with a handful of alerts, the operator ~40–60 MiB); the requests leave about 50% headroom.
  */
-import { Consumer } from '../../lib/model/capacity';
+import { ContainerSize } from '../../lib/constructs/sizing';
 import { Site } from '../../lib/model/schema';
 
-export interface ComponentSize {
-  /** CPU request in millicores. */
-  readonly cpuMillicores: number;
-  /** CPU limit in millicores. */
-  readonly cpuLimitMillicores: number;
-  /** Memory request and limit in MiB. */
-  readonly memoryMiB: number;
-}
 
 export const SIZES = {
   /** Prometheus memory comes from the inventory; CPU: rule evaluation and compaction bursts. */
@@ -32,22 +24,8 @@ export const SIZES = {
   grafanaSidecar: { cpuMillicores: 10, cpuLimitMillicores: 100, memoryMiB: 64 },
   blackbox: { cpuMillicores: 10, cpuLimitMillicores: 100, memoryMiB: 32 },
   otelCollector: { cpuMillicores: 50, cpuLimitMillicores: 500, memoryMiB: 128 },
-} as const satisfies Record<string, Partial<ComponentSize>>;
+} as const satisfies Record<string, Partial<ContainerSize>>;
 
-/** Kubernetes `resources` for a container. */
-export function resources(s: ComponentSize): { requests: Record<string, string>; limits: Record<string, string> } {
-  return {
-    requests: { cpu: `${s.cpuMillicores}m`, memory: `${s.memoryMiB}Mi` },
-    limits: { cpu: `${s.cpuLimitMillicores}m`, memory: `${s.memoryMiB}Mi` },
-  };
-}
-
-/** A capacity consumer for one pod (`replicas` copies, e.g. one per node for a DaemonSet). */
-export function consumer(name: string, pod: readonly ComponentSize[], replicas = 1): Consumer {
-  const cpu = pod.reduce((a, c) => a + c.cpuMillicores, 0);
-  const mem = pod.reduce((a, c) => a + c.memoryMiB, 0);
-  return { name, cpuMillicores: cpu * replicas, memoryMiB: mem * replicas, podCpuMillicores: cpu, podMemoryMiB: mem };
-}
 
 /** Rounds MiB up to a multiple of 32 (readable limits, stable under small node changes). */
 const roundMiB = (mib: number): number => Math.ceil(mib / 32) * 32;
@@ -63,7 +41,7 @@ function smallestNodeMiB(site: Site): number {
  * persistent queue's in-flight batches) 2.5% of it, the log agent on every node 1.5%, each within bounds
  * that a Raspberry Pi 4 with 4 GiB still affords. memory_limiter refuses data at 80% of the limit (spike 20%).
  */
-export function collectorSizes(site: Site): { gateway: ComponentSize; agent: ComponentSize } {
+export function collectorSizes(site: Site): { gateway: ContainerSize; agent: ContainerSize } {
   const node = smallestNodeMiB(site);
   return {
     gateway: { cpuMillicores: 50, cpuLimitMillicores: 500, memoryMiB: roundMiB(clamp(node * 0.025, 128, 512)) },

@@ -12,7 +12,8 @@ import { MonitoringSpec, Site } from '../../lib/model/schema';
 import { IMAGES } from '../../lib/model/versions';
 import { BLACKBOX_HTTP_MODULE, OTLP_GRPC_PORT, OTLP_HTTP_PORT, PROMETHEUS_SELECTOR_LABELS } from '../../lib/constructs/telemetry';
 import { alertmanagerConfig, alertmanagerSecrets } from './alertmanager';
-import { collectorSizes, memoryLimiter, resources, SIZES, telemetryBuffer } from './sizing';
+import { containerResources } from '../../lib/constructs/sizing';
+import { collectorSizes, memoryLimiter, SIZES, telemetryBuffer } from './sizing';
 import { HubEndpoints } from './hub-endpoints';
 import { GRAFANA_ADMIN_SECRET, HUB_SECRET, MONITORING_NAMESPACE, NODE_EXPORTER_NAMESPACE, RELEASES } from './targets';
 
@@ -138,9 +139,9 @@ function grafanaValues(monitoring: MonitoringSpec): Values {
     defaultDashboardsEnabled: false,
     persistence: { enabled: false },
     testFramework: { enabled: false },
-    resources: resources(SIZES.grafana),
+    resources: containerResources(SIZES.grafana),
     sidecar: {
-      resources: resources(SIZES.grafanaSidecar),
+      resources: containerResources(SIZES.grafanaSidecar),
       dashboards: { enabled: true, label: 'grafana_dashboard', labelValue: '1', searchNamespace: MONITORING_NAMESPACE },
       datasources: { enabled: true, defaultDatasourceEnabled: true, uid: 'prometheus' },
     },
@@ -171,7 +172,7 @@ export function kubePrometheusStackValues(site: Site, file: string, workloadLaye
     kubeStateMetrics: { enabled: true },
     'kube-state-metrics': {
       fullnameOverride: 'kube-state-metrics',
-      resources: resources(SIZES.kubeStateMetrics),
+      resources: containerResources(SIZES.kubeStateMetrics),
       // Only the object kinds our rules and dashboards read: less memory, fewer series.
       collectors: ['daemonsets', 'deployments', 'horizontalpodautoscalers', 'jobs', 'namespaces', 'nodes', 'persistentvolumeclaims', 'persistentvolumes', 'poddisruptionbudgets', 'pods', 'replicasets', 'statefulsets'],
       prometheus: { monitor: { enabled: true, additionalLabels: selectorLabels() } },
@@ -181,7 +182,7 @@ export function kubePrometheusStackValues(site: Site, file: string, workloadLaye
       // hostNetwork/hostPID/hostPath: its own privileged namespace (docs/decisions/0011).
       namespaceOverride: NODE_EXPORTER_NAMESPACE,
       fullnameOverride: 'node-exporter',
-      resources: resources(SIZES.nodeExporter),
+      resources: containerResources(SIZES.nodeExporter),
       prometheus: { monitor: { enabled: true, additionalLabels: selectorLabels() } },
     },
     prometheusOperator: {
@@ -190,8 +191,8 @@ export function kubePrometheusStackValues(site: Site, file: string, workloadLaye
       // reach; promtool checks every rule in CI before it can reach a site (scripts/ci/promtool.sh).
       admissionWebhooks: { enabled: false, patch: { enabled: false } },
       tls: { enabled: false },
-      resources: resources(SIZES.operator),
-      prometheusConfigReloader: { resources: resources(SIZES.configReloader) },
+      resources: containerResources(SIZES.operator),
+      prometheusConfigReloader: { resources: containerResources(SIZES.configReloader) },
       serviceMonitor: { selfMonitor: true, additionalLabels: selectorLabels() },
     },
     prometheus: {
@@ -206,7 +207,7 @@ export function kubePrometheusStackValues(site: Site, file: string, workloadLaye
         retention: `${m.retentionDays}d`,
         retentionSize: `${Math.floor(m.storageGiB * 1024 * RETENTION_SIZE_SHARE)}MB`,
         walCompression: true,
-        resources: resources(prometheusSize),
+        resources: containerResources(prometheusSize),
         storageSpec: {
           volumeClaimTemplate: {
             spec: { storageClassName: STORAGE_CLASS, accessModes: ['ReadWriteOnce'], resources: { requests: { storage: `${m.storageGiB}Gi` } } },
@@ -219,7 +220,7 @@ export function kubePrometheusStackValues(site: Site, file: string, workloadLaye
       enabled: true,
       config: alertmanagerConfig(m, file, workloadLayers),
       serviceMonitor: { selfMonitor: true, additionalLabels: selectorLabels() },
-      alertmanagerSpec: { replicas: 1, retention: '120h', secrets, resources: resources(SIZES.alertmanager) },
+      alertmanagerSpec: { replicas: 1, retention: '120h', secrets, resources: containerResources(SIZES.alertmanager) },
     },
     grafana: grafanaValues(m),
   };
@@ -239,7 +240,7 @@ export function blackboxExporterValues(): Values {
         },
       },
     },
-    resources: resources(SIZES.blackbox),
+    resources: containerResources(SIZES.blackbox),
     // The chart sets the container context; the pod-level seccomp profile makes it Pod Security `restricted`.
     podSecurityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
     serviceMonitor: { selfMonitor: { enabled: true, labels: selectorLabels() } },
@@ -380,7 +381,7 @@ export function otelCollectorValues(site: Site, file: string, hub?: HubEndpoints
     command: { name: 'otelcol-k8s' },
     // GOMEMLIMIT at 80% of the memory limit, so the Go GC works before memory_limiter has to refuse data.
     useGOMEMLIMIT: true,
-    resources: resources(size),
+    resources: containerResources(size),
     podSecurityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
     securityContext: RESTRICTED_CONTAINER(),
     // The hub's OTLP credentials (the logs exporter always, the traces exporter unless tracesEndpoint overrides it).
@@ -480,7 +481,7 @@ export function otelAgentValues(site: Site): Values {
     image: COLLECTOR_IMAGE(),
     command: { name: 'otelcol-k8s' },
     useGOMEMLIMIT: true,
-    resources: resources(size),
+    resources: containerResources(size),
     // root: the log files are 0640 root:root; no privilege beyond reading them (all capabilities dropped but
     // DAC_READ_SEARCH is not needed as uid 0 owns the files), read-only root file system.
     podSecurityContext: { runAsUser: 0, runAsGroup: 0, seccompProfile: { type: 'RuntimeDefault' } },

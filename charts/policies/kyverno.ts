@@ -30,13 +30,9 @@
 import { HelmRelease } from '../../lib/constructs/helm';
 import { HELM_CHARTS } from '../../lib/model/versions';
 import { Consumer } from '../../lib/model/capacity';
+import { containerResources, ContainerSize, podConsumer } from '../../lib/constructs/sizing';
 import { KYVERNO_RELEASE, POLICIES_NAMESPACE } from './names';
 
-interface Size {
-  readonly cpuMillicores: number;
-  readonly cpuLimitMillicores: number;
-  readonly memoryMiB: number;
-}
 
 /**
  * Container sizes. The admission controller holds informers for the policies and the matched kinds of a
@@ -51,20 +47,10 @@ export const KYVERNO_SIZES = {
   init: { cpuMillicores: 10, cpuLimitMillicores: 100, memoryMiB: 64 },
   /** The chart's test pod (`helm test` only): short-lived. */
   hook: { cpuMillicores: 10, cpuLimitMillicores: 100, memoryMiB: 64 },
-} as const satisfies Record<string, Size>;
+} as const satisfies Record<string, ContainerSize>;
 
-const resources = (s: Size): Record<string, unknown> => ({
-  requests: { cpu: `${s.cpuMillicores}m`, memory: `${s.memoryMiB}Mi` },
-  limits: { cpu: `${s.cpuLimitMillicores}m`, memory: `${s.memoryMiB}Mi` },
-});
 
-const consumer = (name: string, s: Size): Consumer => ({
-  name: `HelmRelease/${POLICIES_NAMESPACE}/${KYVERNO_RELEASE}/${name}`,
-  cpuMillicores: s.cpuMillicores,
-  memoryMiB: s.memoryMiB,
-  podCpuMillicores: s.cpuMillicores,
-  podMemoryMiB: s.memoryMiB,
-});
+const consumer = (name: string, s: ContainerSize): Consumer => podConsumer(`HelmRelease/${POLICIES_NAMESPACE}/${KYVERNO_RELEASE}/${name}`, [s]);
 
 /** Sync wave -5: the kyverno.io CRDs must exist before wave 0 applies the ClusterPolicies. */
 const KYVERNO_SYNC_WAVE = -5;
@@ -85,18 +71,18 @@ export function kyvernoRelease(): HelmRelease {
       },
       admissionController: {
         replicas: 1,
-        initContainer: { resources: resources(s.init) },
-        container: { resources: resources(s.admission) },
+        initContainer: { resources: containerResources(s.init) },
+        container: { resources: containerResources(s.admission) },
         serviceMonitor: { enabled: false },
       },
-      reportsController: { enabled: true, replicas: 1, resources: resources(s.reports), serviceMonitor: { enabled: false } },
+      reportsController: { enabled: true, replicas: 1, resources: containerResources(s.reports), serviceMonitor: { enabled: false } },
       backgroundController: { enabled: false },
       cleanupController: { enabled: false },
       config: { preserve: false },
       crds: { migration: { enabled: false } },
       webhooksCleanup: { enabled: false },
       policyReportsCleanup: { enabled: false },
-      test: { resources: resources(s.hook) },
+      test: { resources: containerResources(s.hook) },
     },
     requests: [consumer('admission-controller', s.admission), consumer('reports-controller', s.reports)],
   };
