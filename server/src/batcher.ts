@@ -6,8 +6,9 @@
  * does not depend on the rows. Grouping the rows of concurrent requests pays it once per batch.
  *
  * The queue is short and bounded, and it never delays a lone request:
- *   - idle and nobody else arriving: the batch runs on the next turn of the event loop (setImmediate), which
- *     only groups requests parsed in the same I/O phase; concurrency 1 sees no added latency;
+ *   - nobody else arriving: the batch runs on the next turn of the event loop (setImmediate), which only
+ *     groups requests parsed in the same I/O phase (after a run: also those read while it ran); concurrency 1
+ *     sees no added latency;
  *   - other inference requests are being received (`arriving() > 0`): wait up to `maxWaitMs` for them to
  *     join, or less if the batch reaches `maxBatchSize` rows or the last of them joins;
  *   - a batch holds at most `maxBatchSize` rows (a larger request runs alone); at most `maxQueue` requests
@@ -95,20 +96,19 @@ export class Batcher {
   }
 
   /**
-   * Starts the next batch when nothing more is worth waiting for. `afterRun`: the previous batch has just
-   * finished, so the queued requests were all read while it ran (during onnxruntime's own turn of the event
-   * loop); they start at once instead of after one more turn, which would only add latency and a loop turn
-   * per batch under load. From idle, the first request waits for the end of the current I/O phase so that
-   * requests read in the same phase share its run.
+   * Starts the next batch when nothing more is worth waiting for, always on the next turn of the event loop
+   * (setImmediate): from idle, requests read in the same I/O phase share the run; after a run, the requests
+   * read while it ran are joined by those read in the I/O phase that follows it (the responses of the run are
+   * written first). Starting at once after a run was measured worse: 3.7 instead of 6 rows per run at
+   * concurrency 8 and a lower c8/c1 ratio (docs/benchmarks.md); a lone request still waits for nothing.
    */
-  private schedule(afterRun = false): void {
+  private schedule(): void {
     if (this.running || this.queue.length === 0) return;
     const full = this.queuedRows >= this.options.maxBatchSize;
     if (full || this.options.maxWaitMs === 0 || this.arriving() === 0) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
-      if (afterRun) void this.flush();
-      else if (!this.scheduled) {
+      if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => void this.flush());
       }
@@ -136,7 +136,7 @@ export class Batcher {
       await this.execute(batch, rows);
     } finally {
       this.running = false;
-      this.schedule(true);
+      this.schedule();
     }
   }
 
