@@ -47,7 +47,7 @@ function withValue(raw: Raw, path: string, value: unknown): Raw {
 const parse = (raw: Raw): Site => parseSiteFile(`sites/${String(raw.name)}.yaml`, JSON.stringify(raw)).site;
 
 const FF = sample('factory-floor');
-const OPTIONAL = ['region', 'k3sVersion', 'layers', 'gitops', 'layers.inference', 'layers.ollama', 'layers.monitoring'];
+const OPTIONAL = ['region', 'k3sVersion', 'layers', 'gitops', 'layers.inference', 'layers.ollama', 'layers.monitoring', 'layers.mesh', 'layers.falco', 'layers.policies'];
 const VARIANTS: [string, Raw][] = [
   ...OPTIONAL.map((p): [string, Raw] => [`factory-floor without ${p}`, without(FF, p)]),
   ['factory-floor without any optional section', OPTIONAL.filter((p) => !p.includes('.')).reduce(without, FF)],
@@ -56,6 +56,10 @@ const VARIANTS: [string, Raw][] = [
   ['factory-floor with monitoring off', withValue(FF, 'layers.monitoring', { enabled: false })],
   ['factory-floor in pull mode', withValue(FF, 'gitops', { mode: 'pull' })],
   ['single Raspberry Pi, defaults only', { name: 'kiosk', location: 'Kiosk', ring: 1, nodes: [{ name: 'kiosk-1', ip: '192.168.7.10', arch: 'arm64', cpuCores: 4, memoryGiB: 4 }] }],
+  [
+    'single Raspberry Pi with admission policies',
+    { name: 'kiosk', location: 'Kiosk', ring: 1, nodes: [{ name: 'kiosk-1', ip: '192.168.7.10', arch: 'arm64', cpuCores: 4, memoryGiB: 4 }], layers: { policies: { enabled: true } } },
+  ],
   ...[0, 1, 2, 3, 4, 5, 6, 10].map((i): [string, Raw] => [`bench site ${i}`, syntheticSite(i) as Raw]),
 ];
 
