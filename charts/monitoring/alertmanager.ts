@@ -18,6 +18,7 @@
  * `alertmanagerSpec.secrets` (`*_file` fields); the inventory only names the Secret, never its content.
  */
 import { InputError } from '../../lib/model/errors';
+import { Receiver } from '../../lib/model/fleet';
 import { MonitoringSpec } from '../../lib/model/schema';
 
 /** Alertmanager mounts `alertmanagerSpec.secrets` here (prometheus-operator: /etc/alertmanager/secrets/<name>/). */
@@ -43,35 +44,42 @@ function secretFile(secretName: string, key: string): string {
 
 /** Secrets the Alertmanager pods must mount (`alertmanagerSpec.secrets`). */
 export function alertmanagerSecrets(monitoring: MonitoringSpec): string[] {
-  return monitoring.receiver.type !== 'none' && monitoring.receiver.secretName ? [monitoring.receiver.secretName] : [];
+  return receiverSecrets(monitoring.receiver);
 }
 
-/** Checks the receiver settings that the schema cannot relate to each other; throws an InputError. */
-export function assertReceiver(monitoring: MonitoringSpec, file: string): void {
-  const r = monitoring.receiver;
+/**
+ * Checks the receiver settings that the schema cannot relate to each other; throws an InputError naming `field`
+ * (`layers.monitoring.receiver` of a site file, `alerting.hubReceiver` of fleet.yaml) of `file`.
+ */
+export function assertReceiver(r: Receiver, file: string, field = 'layers.monitoring.receiver', where = 'namespace monitoring'): void {
   if (r.type !== 'none' && !r.secretName) {
     throw new InputError(
       file,
-      'layers.monitoring.receiver.secretName',
+      `${field}.secretName`,
       undefined,
       `is required for receiver type "${r.type}"`,
-      `create a Secret in namespace monitoring holding the ${r.type === 'pagerduty' ? 'PagerDuty routing key' : `${r.type} URL`} under key "${r.secretKey}" and name it here`,
+      `create a Secret in ${where} holding the ${r.type === 'pagerduty' ? 'PagerDuty routing key' : `${r.type} URL`} under key "${r.secretKey}" and name it here`,
     );
   }
   if (r.type === 'none' && r.secretName) {
-    throw new InputError(file, 'layers.monitoring.receiver.secretName', r.secretName, 'is set but receiver type is "none", so nothing would read it', 'set receiver.type (webhook, slack or pagerduty) or remove secretName');
+    throw new InputError(file, `${field}.secretName`, r.secretName, 'is set but receiver type is "none", so nothing would read it', 'set receiver.type (webhook, slack or pagerduty) or remove secretName');
   }
 }
 
-function receiver(monitoring: MonitoringSpec): Record<string, unknown> {
-  const r = monitoring.receiver;
+/** Secrets an Alertmanager with this receiver must mount (`alertmanagerSpec.secrets`). */
+export function receiverSecrets(r: Receiver): string[] {
+  return r.type !== 'none' && r.secretName ? [r.secretName] : [];
+}
+
+/** The Alertmanager receiver named `name` for these settings (its secret read from the mounted file). */
+function receiverConfig(r: Receiver, name: string): Record<string, unknown> {
   const file = secretFile(r.secretName ?? '', r.secretKey);
   switch (r.type) {
     case 'webhook':
-      return { name: SITE_RECEIVER, webhook_configs: [{ url_file: file, send_resolved: true }] };
+      return { name, webhook_configs: [{ url_file: file, send_resolved: true }] };
     case 'slack':
       return {
-        name: SITE_RECEIVER,
+        name,
         slack_configs: [
           {
             api_url_file: file,
@@ -82,10 +90,31 @@ function receiver(monitoring: MonitoringSpec): Record<string, unknown> {
         ],
       };
     case 'pagerduty':
-      return { name: SITE_RECEIVER, pagerduty_configs: [{ routing_key_file: file, send_resolved: true }] };
+      return { name, pagerduty_configs: [{ routing_key_file: file, send_resolved: true }] };
     case 'none':
-      return { name: SITE_RECEIVER };
+      return { name };
   }
+}
+
+/** Heartbeats nowhere, pages repeated hourly, warnings twice a day, info (and severity "none") to nobody. */
+export function severityRoutes(target: string): Record<string, unknown>[] {
+  return [
+    { receiver: NULL_RECEIVER, matchers: ['alertname =~ "Watchdog|InfoInhibitor"'] },
+    { receiver: target, matchers: ['severity = "critical"'], repeat_interval: REPEAT_INTERVALS.critical },
+    { receiver: target, matchers: ['severity = "warning"'], repeat_interval: REPEAT_INTERVALS.warning },
+    // info (and kube-prometheus-stack's severity "none") is for dashboards, not for people.
+    { receiver: NULL_RECEIVER, matchers: ['severity =~ "info|none"'] },
+  ];
+}
+
+/** Where the routes of an Alertmanager with this receiver end: `null`, or `name` when someone is notified. */
+export function routeTarget(r: Receiver, name: string): string {
+  return r.type === 'none' ? NULL_RECEIVER : name;
+}
+
+/** The receivers of an Alertmanager: always `null`, plus `name` when the settings notify someone. */
+export function receivers(r: Receiver, name: string): Record<string, unknown>[] {
+  return r.type === 'none' ? [{ name: NULL_RECEIVER }] : [{ name: NULL_RECEIVER }, receiverConfig(r, name)];
 }
 
 /**
@@ -93,10 +122,10 @@ function receiver(monitoring: MonitoringSpec): Record<string, unknown> {
  * (`TelemetryContribution.workloadAlerts`); a NotReady node inhibits them.
  */
 export function alertmanagerConfig(monitoring: MonitoringSpec, file: string, workloadLayers: readonly string[]): AlertmanagerConfig {
-  assertReceiver(monitoring, file);
+  assertReceiver(monitoring.receiver, file);
   // With no receiver the site still evaluates and groups alerts (visible in the Alertmanager UI and, with
   // remote_write, centrally as ALERTS series); it just notifies nobody.
-  const target = monitoring.receiver.type === 'none' ? NULL_RECEIVER : SITE_RECEIVER;
+  const target = routeTarget(monitoring.receiver, SITE_RECEIVER);
   return {
     global: { resolve_timeout: '5m' },
     route: {
@@ -105,13 +134,7 @@ export function alertmanagerConfig(monitoring: MonitoringSpec, file: string, wor
       group_wait: '30s',
       group_interval: '5m',
       repeat_interval: REPEAT_INTERVALS.warning,
-      routes: [
-        { receiver: NULL_RECEIVER, matchers: ['alertname =~ "Watchdog|InfoInhibitor"'] },
-        { receiver: target, matchers: ['severity = "critical"'], repeat_interval: REPEAT_INTERVALS.critical },
-        { receiver: target, matchers: ['severity = "warning"'], repeat_interval: REPEAT_INTERVALS.warning },
-        // info (and kube-prometheus-stack's severity "none") is for dashboards, not for people.
-        { receiver: NULL_RECEIVER, matchers: ['severity =~ "info|none"'] },
-      ],
+      routes: severityRoutes(target),
     },
     inhibit_rules: [
       ...(workloadLayers.length
@@ -123,7 +146,7 @@ export function alertmanagerConfig(monitoring: MonitoringSpec, file: string, wor
         equal: ['site', 'alertname', 'model', 'namespace', 'pod'],
       },
     ],
-    receivers: monitoring.receiver.type === 'none' ? [{ name: NULL_RECEIVER }] : [{ name: NULL_RECEIVER }, receiver(monitoring)],
+    receivers: receivers(monitoring.receiver, SITE_RECEIVER),
     templates: [],
   };
 }

@@ -6,6 +6,7 @@
 import { InputError } from '../../lib/model/errors';
 import { MISSING } from '../../lib/model/errors';
 import { HubSettings, SiteContext } from '../../lib/model/site';
+import { assertReceiver } from './alertmanager';
 
 /** Where the hub settings come from, for error messages. */
 const FLEET_FILE = 'fleet.yaml';
@@ -41,12 +42,15 @@ function httpsUrl(value: string, field: string, source: string): URL {
  */
 export function resolveHubSettings(ctx: Pick<SiteContext, 'catalog'>): HubSettings | undefined {
   const { otlpEndpoint, prometheusRemoteWriteUrl, retentionDays } = ctx.catalog.fleet.hub;
+  const { hubReceiver, defaultReceiver } = ctx.catalog.fleet.alerting;
   if (!otlpEndpoint && !prometheusRemoteWriteUrl) return undefined;
   if (!otlpEndpoint || !prometheusRemoteWriteUrl) {
     const missing = otlpEndpoint ? 'hub.prometheusRemoteWriteUrl' : 'hub.otlpEndpoint';
     throw new InputError(FLEET_FILE, missing, MISSING, 'is required when the fleet has a hub (the other hub endpoint is set)', 'set both hub.otlpEndpoint and hub.prometheusRemoteWriteUrl, or neither (a fleet without a hub)');
   }
-  return { otlpEndpoint, prometheusRemoteWriteUrl, retentionDays };
+  const receiver = hubReceiver ?? defaultReceiver;
+  assertReceiver(receiver, FLEET_FILE, hubReceiver ? 'alerting.hubReceiver' : 'alerting.defaultReceiver', 'the hub\'s monitoring namespace');
+  return { otlpEndpoint, prometheusRemoteWriteUrl, retentionDays, receiver };
 }
 
 /** The hub endpoints a site sends to (`undefined`: no hub, the site keeps its telemetry to itself). */

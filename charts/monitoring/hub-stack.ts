@@ -11,8 +11,10 @@
  */
 import { HelmRelease } from '../../lib/constructs/helm';
 import { OTLP_GRPC_PORT, OTLP_HTTP_PORT, PROMETHEUS_SELECTOR_LABELS } from '../../lib/constructs/telemetry';
+import { Receiver } from '../../lib/model/fleet';
 import { HubSettings } from '../../lib/model/site';
 import { HELM_CHARTS, IMAGES } from '../../lib/model/versions';
+import { receivers, receiverSecrets, REPEAT_INTERVALS, routeTarget, severityRoutes } from './alertmanager';
 import { FLEET_INHIBIT_SOURCE } from './fleet-rules';
 import { containerResources, podConsumer } from '../../lib/constructs/sizing';
 import { GRAFANA_ADMIN_SECRET, GRAFANA_DASHBOARD_LABEL, MONITORING_NAMESPACE } from './targets';
@@ -77,13 +79,18 @@ export function hubDatasources(): Values[] {
 }
 
 /**
- * The hub Alertmanager: grouped by site and alert; a site that stopped reporting silences every other fleet
+ * The hub Alertmanager: the fleet alerts go to fleet.yaml's hub receiver (the platform team), grouped by site and
+ * alert, with the sites' repeat intervals by severity; a site that stopped reporting silences every other fleet
  * alert of the same site (its burn, its canary alert) so that one outage pages once.
  */
-export function hubAlertmanagerConfig(): Values {
+/** Name of the hub Alertmanager's receiver (the platform team's channel). */
+export const HUB_RECEIVER = 'fleet';
+
+export function hubAlertmanagerConfig(receiver: Receiver): Values {
+  const target = routeTarget(receiver, HUB_RECEIVER);
   return {
-    route: { receiver: 'null', group_by: ['site', 'alertname'], group_wait: '1m', group_interval: '5m', repeat_interval: '4h', routes: [{ receiver: 'null', matchers: ['alertname = "Watchdog"'] }] },
-    receivers: [{ name: 'null' }],
+    route: { receiver: target, group_by: ['site', 'alertname'], group_wait: '1m', group_interval: '5m', repeat_interval: REPEAT_INTERVALS.warning, routes: severityRoutes(target) },
+    receivers: receivers(receiver, HUB_RECEIVER),
     inhibit_rules: [
       { source_matchers: [`alertname = "${FLEET_INHIBIT_SOURCE}"`], target_matchers: [`alertname != "${FLEET_INHIBIT_SOURCE}"`], equal: ['site'] },
       { source_matchers: ['severity = "critical"'], target_matchers: ['severity = "warning"'], equal: ['alertname', 'site', 'ring'] },
@@ -132,7 +139,11 @@ function hubPrometheusValues(hub: HubSettings): Values {
         storageSpec: { volumeClaimTemplate: { spec: pvc(storageGiB) } },
       },
     },
-    alertmanager: { enabled: true, config: hubAlertmanagerConfig(), alertmanagerSpec: { replicas: 1, resources: containerResources(HUB_SIZES.alertmanager) } },
+    alertmanager: {
+      enabled: true,
+      config: hubAlertmanagerConfig(hub.receiver),
+      alertmanagerSpec: { replicas: 1, resources: containerResources(HUB_SIZES.alertmanager), secrets: receiverSecrets(hub.receiver) },
+    },
     grafana: {
       enabled: true,
       fullnameOverride: `${HUB_RELEASES.prometheus}-grafana`,

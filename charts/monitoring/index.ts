@@ -37,7 +37,7 @@ function resolveMonitoringProps(ctx: ResolveContext | Omit<ResolveContext, 'isAc
   const { site, file } = ctx;
   const spec = site.layers.monitoring;
   if (!spec.enabled) return undefined;
-  assertReceiver(spec, file);
+  assertReceiver(spec.receiver, file);
   const hub = resolveHubEndpoints(ctx);
   remoteWrite(spec, file, hub);
   const remoteWritePort = spec.remoteWriteUrl ? port(spec.remoteWriteUrl) : hub?.remoteWritePort;

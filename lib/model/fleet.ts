@@ -175,6 +175,11 @@ const alerting = z
     defaultReceiver: receiver
       .default({ type: 'none', secretKey: 'url' })
       .describe('Alertmanager receiver of every site whose file sets no layers.monitoring.receiver. @default { type: none }'),
+    hubReceiver: receiver
+      .optional()
+      .describe(
+        "Receiver of the hub Alertmanager: the fleet alerts (SiteNotReporting, FleetRingErrorBudgetBurn, CanarySiteUnhealthy) for the platform team; its Secret lives in the hub's monitoring namespace. @default defaultReceiver",
+      ),
   })
   .strict();
 
@@ -191,6 +196,8 @@ export const FleetSchema = z
 /** The validated fleet config with every default resolved. */
 export type Fleet = z.infer<typeof FleetSchema>;
 export type ReceiverDefault = Fleet['alerting']['defaultReceiver'];
+/** An Alertmanager receiver as fleet.yaml and the site files write it (type, Secret name and key). */
+export type Receiver = ReceiverDefault;
 
 /** The project's own images are pulled from `<fleet images.registry>/<name>`. */
 export function ownImageRepository(fleet: Pick<Fleet, 'images'>, name: string): string {

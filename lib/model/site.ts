@@ -3,7 +3,7 @@
  * platform settings) loaded once from the repository. Charts are pure functions of this value: they never
  * read files, the environment or the clock.
  */
-import { Fleet, repositoryWebURL } from './fleet';
+import { Fleet, Receiver, repositoryWebURL } from './fleet';
 import type { InferenceModel } from './inference-models';
 import type { Modelfile } from './modelfile';
 import { Site } from './schema';
@@ -39,6 +39,8 @@ export interface HubSettings {
   readonly prometheusRemoteWriteUrl: string;
   /** Retention at the hub, in days: metrics (hub Prometheus), logs (Loki), traces (Tempo). */
   readonly retentionDays: { readonly metrics: number; readonly logs: number; readonly traces: number };
+  /** Where the hub Alertmanager sends the fleet alerts (fleet.yaml alerting.hubReceiver, else defaultReceiver). */
+  readonly receiver: Receiver;
 }
 
 /** Fleet-wide inputs loaded from the repository; layers extend it with their own catalogues. */

@@ -165,7 +165,33 @@ describe('hub', () => {
   });
 
   it('a site that stopped reporting silences its other alerts at the hub Alertmanager', () => {
-    expect(hubAlertmanagerConfig().inhibit_rules).toContainEqual({ source_matchers: ['alertname = "SiteNotReporting"'], target_matchers: ['alertname != "SiteNotReporting"'], equal: ['site'] });
+    expect(hubAlertmanagerConfig(hub.receiver).inhibit_rules).toContainEqual({ source_matchers: ['alertname = "SiteNotReporting"'], target_matchers: ['alertname != "SiteNotReporting"'], equal: ['site'] });
+  });
+
+  describe('the hub Alertmanager notifies fleet.yaml alerting.hubReceiver (else defaultReceiver)', () => {
+    const withAlerting = (alerting: Record<string, unknown>): Catalog => ({ ...repoCatalog(), fleet: { ...repoCatalog().fleet, alerting: { ...repoCatalog().fleet.alerting, ...alerting } } });
+    const am = (catalog: Catalog): any => (hubReleases(resolveHubSettings({ catalog }))[0].values as Record<string, any>).alertmanager; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+    it('pages the platform team through the mounted Secret, repeating by severity', () => {
+      const values = am(withAlerting({ hubReceiver: { type: 'pagerduty', secretName: 'fleet-pagerduty', secretKey: 'routingKey' } }));
+      expect(values.alertmanagerSpec.secrets).toEqual(['fleet-pagerduty']);
+      expect(values.config.route.receiver).toBe('fleet');
+      expect(values.config.route.routes).toContainEqual({ receiver: 'fleet', matchers: ['severity = "critical"'], repeat_interval: '1h' });
+      expect(values.config.receivers).toEqual([{ name: 'null' }, { name: 'fleet', pagerduty_configs: [{ routing_key_file: '/etc/alertmanager/secrets/fleet-pagerduty/routingKey', send_resolved: true }] }]);
+    });
+
+    it('falls back to defaultReceiver, and notifies nobody when that is none', () => {
+      const slack = am(withAlerting({ hubReceiver: undefined, defaultReceiver: { type: 'slack', secretName: 'alerts-slack', secretKey: 'url' } }));
+      expect(slack.config.receivers[1]).toMatchObject({ name: 'fleet', slack_configs: [{ api_url_file: '/etc/alertmanager/secrets/alerts-slack/url' }] });
+      const none = am(withAlerting({ hubReceiver: undefined, defaultReceiver: { type: 'none', secretKey: 'url' } }));
+      expect([none.config.route.receiver, none.config.receivers, none.alertmanagerSpec.secrets]).toEqual(['null', [{ name: 'null' }], []]);
+    });
+
+    it('refuses a receiver type without its Secret, naming fleet.yaml and the field', () => {
+      expect(() => resolveHubSettings({ catalog: withAlerting({ hubReceiver: { type: 'webhook', secretKey: 'url' } }) })).toThrow(
+        /fleet\.yaml: alerting\.hubReceiver\.secretName.*is required for receiver type "webhook".*Fix: create a Secret in the hub's monitoring namespace/,
+      );
+    });
   });
 
   it('one SiteNotReporting rule for any number of sites; the canary is the lowest ring', () => {

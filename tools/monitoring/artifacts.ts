@@ -21,6 +21,11 @@ import { exportersOf } from '../../lib/constructs/contribution';
 import { Exporter } from '../../lib/constructs/metrics';
 import { RuleModule } from '../../lib/constructs/rules';
 import { RELEASES } from '../../charts/monitoring/targets';
+import { resolveHubSettings } from '../../charts/monitoring/hub-endpoints';
+import { HUB_RELEASES, hubAlertmanagerConfig } from '../../charts/monitoring/hub-stack';
+
+/** The key of the hub Alertmanager among the sites' (`alertmanagerConfigs`, `alertmanagerConfigsInDist`). */
+export const HUB_ALERTMANAGER = 'hub';
 
 /** File stem of the hub's rule file (dist/hub/monitoring/monitoring.k8s.yaml). */
 export const HUB = 'hub';
@@ -126,9 +131,14 @@ export function promtoolTestFiles(sites: readonly LoadedSite[], catalog: Catalog
   return out;
 }
 
-/** The Alertmanager configuration of each site with a monitoring layer, as rendered into the chart values. */
+/**
+ * The Alertmanager configuration of each site with a monitoring layer, as rendered into the chart values, and the
+ * hub's (key `hub`) when the fleet has a hub.
+ */
 export function alertmanagerConfigs(sites: readonly LoadedSite[], catalog: Catalog): Map<string, AlertmanagerConfig> {
   const out = new Map<string, AlertmanagerConfig>();
+  const hub = resolveHubSettings({ catalog });
+  if (hub) out.set(HUB_ALERTMANAGER, hubAlertmanagerConfig(hub.receiver) as unknown as AlertmanagerConfig);
   for (const s of sites) {
     const site = s.site;
     const kps = monitoredSite(s, catalog)?.view.releases.map((r) => r.release).find((r) => r.name === RELEASES.kubePrometheusStack);
@@ -158,8 +168,9 @@ export function alertmanagerConfigsInDist(distDir: string): Map<string, unknown>
           };
           if (app.kind !== 'Application' || app.spec?.source?.chart !== 'kube-prometheus-stack') continue;
           const config = app.spec.source.helm?.valuesObject?.alertmanager?.config;
-          // Applications are named <site>-<release> (lib/constructs/helm.ts).
-          if (config) out.set(String(app.metadata?.name).replace(new RegExp(`-${RELEASES.kubePrometheusStack}$`), ''), config);
+          // Applications are named <site>-<release> (lib/constructs/helm.ts); the hub's is hub-prometheus.
+          const name = String(app.metadata?.name);
+          if (config) out.set(name === HUB_RELEASES.prometheus ? HUB_ALERTMANAGER : name.replace(new RegExp(`-${RELEASES.kubePrometheusStack}$`), ''), config);
         }
       }
     }
