@@ -5,16 +5,18 @@
  * closed-world together with the site's own objects, and checked against the Pod Security level its target
  * namespace enforces. A pin without a vendored package fails here.
  *
- * Also the hub's Argo CD as Terraform installs it (terraform/modules/argocd-bootstrap: the pinned argo-cd chart
+ * Also the hub's telemetry releases (kube-prometheus-stack, Loki, Tempo, the OTLP gateway of dist/hub/telemetry.k8s.yaml),
+ * the hub's Argo CD as Terraform installs it (terraform/modules/argocd-bootstrap: the pinned argo-cd chart
  * with HUB_ARGOCD_HELM_VALUES), and every Argo CD object the hub serves (dist/hub, each hub-mode site's
  * Applications) against the CRDs that chart really installs, not only the newer ones in schemas/crds (ADR 0017).
  * One file, so that the CRDs parsed and compiled for the sites are reused for the hub.
  */
 import { readFileSync } from 'node:fs';
+import * as yaml from 'js-yaml';
 import { createHash } from 'node:crypto';
 import { HELM_CHARTS } from '../../lib/model/versions';
 import { chartPackageInfo, missingPackages, packageFileName, packagePath, vendoredChart, VENDOR_DIR } from '../../tools/helm/charts';
-import { installedCrds, parseManifests, renderSiteReleases, RenderedRelease } from '../../tools/helm/releases';
+import { helmApplications, installedCrds, parseManifests, renderSiteReleases, RenderedRelease } from '../../tools/helm/releases';
 import { formatIssue, kubernetesValidator, validateManifests } from '../../tools/validate';
 import { renderIssue, type JsonObject } from '../../tools/validate/common';
 import { enforceLevels, formatViolation, podSecurityViolations, podTemplateSpec } from '../../tools/validate/pod-security';
@@ -311,6 +313,52 @@ describe('the hub Argo CD (argo-cd chart, HUB_ARGOCD_HELM_VALUES)', () => {
     const argo = objects.filter((o) => installed.has(o));
     expect([...new Set(argo.map((o) => o.kind))].sort()).toEqual(['AppProject', 'Application', 'ApplicationSet']);
     expect(argo.flatMap((o) => installed.check(o).map((i) => formatIssue(renderIssue(i, 'argo-cd chart CRDs'))))).toEqual([]);
+  });
+});
+
+describe('the hub telemetry releases (dist/hub/telemetry.k8s.yaml: kube-prometheus-stack, Loki, Tempo, OTLP gateway)', () => {
+  let releases: RenderedRelease[];
+  beforeAll(async () => {
+    const hub = renderHubFor(SAMPLE_SITES.map(sampleSite));
+    const telemetry = (hub.objects as unknown as JsonObject[]).filter((o) => o.kind === 'Application' && (o.metadata as { name: string }).name.startsWith('hub-'));
+    ({ releases } = await renderSiteReleases(helmApplications(telemetry), { kubeVersion: sampleSite('factory-floor').k3sVersion, extraCrds: [] }));
+  }, 120000);
+
+  it('render with the values their Applications carry and validate closed-world, custom resources against the CRDs they install', () => {
+    expect(releases.map((r) => [r.app.application, r.objects.length > 0])).toEqual([
+      ['hub-loki', true],
+      ['hub-otel-gateway', true],
+      ['hub-prometheus', true],
+      ['hub-tempo', true],
+    ]);
+    const objects = releases.flatMap((rel) => rel.objects.map((o) => ({ rel, o })));
+    const issues = objects.flatMap(({ rel, o }) =>
+      (o.kind === 'CustomResourceDefinition' ? crdValidator.validate(o, `helm:${rel.app.application}`) : validateManifests([o], `helm:${rel.app.application}`)).map(formatIssue),
+    );
+    expect(issues).toEqual([]);
+    const installed = installedCrds(objects.map(({ o }) => o));
+    const custom = objects.map(({ o }) => o).filter((o) => installed.has(o));
+    expect(custom.map((o) => o.kind)).toEqual(expect.arrayContaining(['Prometheus', 'Alertmanager']));
+    expect(custom.flatMap((o) => installed.check(o).map((i) => formatIssue(renderIssue(i, 'installed CRDs'))))).toEqual([]);
+  });
+
+  it('the hub Alertmanager mounts the receiver Secret of fleet.yaml and routes the fleet alerts to it', () => {
+    const prom = releases.find((r) => r.app.application === 'hub-prometheus') as RenderedRelease;
+    const am = prom.objects.find((o) => o.kind === 'Alertmanager') as { spec: { secrets?: string[] } };
+    const receiver = repoCatalog().fleet.alerting.hubReceiver;
+    expect(am.spec.secrets).toEqual([receiver?.secretName]);
+    const secret = prom.objects.find((o) => o.kind === 'Secret' && String((o.data as Record<string, string> | undefined)?.['alertmanager.yaml'] ?? '').length > 0) as { data: Record<string, string> };
+    const config = yaml.load(Buffer.from(secret.data['alertmanager.yaml'], 'base64').toString('utf8')) as { route: { receiver: string }; receivers: { name: string }[] };
+    expect(config.route.receiver).toBe('fleet');
+    expect(config.receivers.map((r) => r.name)).toEqual(['null', 'fleet']);
+  });
+
+  it('pull images only from the registries lib/model/versions.ts declares for each chart', () => {
+    const keyOf = new Map<string, keyof typeof HELM_CHARTS>(Object.entries(HELM_CHARTS).map(([k, ref]) => [ref.chart, k as keyof typeof HELM_CHARTS]));
+    const undeclared = releases.flatMap((rel) =>
+      [...JSON.stringify(rel.objects).matchAll(/"image":"([^"]+)"/g)].map((m) => m[1]).filter((image) => !HELM_CHART_IMAGE_REGISTRIES[keyOf.get(rel.app.chart)!].includes(imageRegistry(image))).map((image) => `${rel.app.application}: ${image}`),
+    );
+    expect(undeclared).toEqual([]);
   });
 });
 
