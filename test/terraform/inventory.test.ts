@@ -202,6 +202,20 @@ describe('broken inventories are rejected by Terraform and by the TypeScript loa
     expect(failed).toEqual([expect.stringMatching(message)]);
   });
 
+  it('refuses what npm run synth refuses in a sites folder: editor files, other extensions, upper case', async () => {
+    const dir = sitesWith({ '.#lab.yaml': MINIMAL_SITE, 'plant-b.YAML': MINIMAL_SITE, 'lab.yaml~': MINIMAL_SITE, 'notes.txt': 'x' });
+    const inv = await ModuleInstance.create(INVENTORY, { vars: { sites_dir: dir, fleet_file: FLEET_FILE } });
+    const failed = (await inv.outputPreconditions('sites')).filter((p) => !p.ok).map((p) => p.message);
+    // First and by name; the editor's lock file was also read as a site (fileset "*.yaml" matches it).
+    expect(failed[0]).toContain('not <site>.yaml files (`npm run synth` refuses them; Terraform would skip or misread them): .#lab.yaml, lab.yaml~, notes.txt, plant-b.YAML.');
+    for (const entry of ['.#lab.yaml', 'plant-b.YAML', 'lab.yaml~', 'notes.txt']) {
+      expect(() => loadInventory(sitesWith({ [entry]: MINIMAL_SITE }))).toThrow(entry);
+    }
+    // The sample folder (with its README.md) passes.
+    const ok = await ModuleInstance.create(INVENTORY, { vars: { sites_dir: sitesWith({}), fleet_file: FLEET_FILE } });
+    expect((await ok.outputPreconditions('sites')).every((p) => p.ok)).toBe(true);
+  });
+
   it('rejects a sites folder without site files or with *.yml files', async () => {
     const empty = tempDir();
     const emptyInv = await ModuleInstance.create(INVENTORY, { vars: { sites_dir: empty, fleet_file: FLEET_FILE } });

@@ -23,6 +23,12 @@ locals {
   fleet_mirrors = { for host, m in try(local.fleet.registries.mirrors, {}) : host => { endpoints = try(m.endpoints, []) } }
 
   site_files = sort(tolist(fileset(var.sites_dir, "*.yaml")))
+  # Entries `npm run synth` refuses (lib/model/load.ts checkSiteEntry) that Terraform would skip (plant.YAML) or
+  # misread as a site (an editor's .#plant.yaml lock, plant.yaml~): only <site>.yaml and the ignored files pass.
+  foreign_site_entries = [
+    for f in sort(tolist(fileset(var.sites_dir, "*"))) : f
+    if !contains(local.generated.siteFolderIgnored, f) && !can(regex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?\\.yaml$", f))
+  ]
 
   raw_sites = {
     for f in local.site_files : trimsuffix(f, ".yaml") => yamldecode(file("${var.sites_dir}/${f}"))

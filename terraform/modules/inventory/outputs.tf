@@ -3,6 +3,11 @@ output "sites" {
   value       = local.sites
 
   precondition {
+    condition     = length(local.foreign_site_entries) == 0
+    error_message = "The sites folder holds files that are not <site>.yaml files (`npm run synth` refuses them; Terraform would skip or misread them): ${join(", ", local.foreign_site_entries)}. Move them out of the sites folder or rename them to <site>.yaml."
+  }
+
+  precondition {
     condition     = length(local.bad_names) == 0
     error_message = "The name field of a site file must equal its file name: ${join(", ", local.bad_names)}. Rename the file to <name>.yaml or fix name, then run `npm run synth` to validate the inventory."
   }
