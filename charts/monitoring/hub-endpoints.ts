@@ -6,7 +6,6 @@
 import { InputError } from '../../lib/model/errors';
 import { MISSING } from '../../lib/model/errors';
 import { HubSettings, SiteContext } from '../../lib/model/site';
-import { assertReceiver } from './alertmanager';
 
 /** Where the hub settings come from, for error messages. */
 const FLEET_FILE = 'fleet.yaml';
@@ -24,18 +23,6 @@ function port(url: URL): number {
   return url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
 }
 
-function httpsUrl(value: string, field: string, source: string): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InputError(source, field, value, 'is not a URL', 'write it like "https://hub.example.com:4318"');
-  }
-  if (url.protocol !== 'https:') throw new InputError(source, field, value, 'is not an https:// URL: telemetry and credentials would cross the WAN in clear text', 'use the https:// endpoint of the hub');
-  if (url.username || url.password) throw new InputError(source, field, value, 'carries credentials in the URL', 'remove them: the Secret "hub-telemetry" in namespace monitoring holds them');
-  return url;
-}
-
 /**
  * The hub settings of the fleet (fleet.yaml `hub:`), or `undefined` when the fleet has no hub (neither endpoint
  * set). A hub with only one of its two endpoints is an input error: a site would ship half its telemetry.
@@ -48,9 +35,7 @@ export function resolveHubSettings(ctx: Pick<SiteContext, 'catalog'>): HubSettin
     const missing = otlpEndpoint ? 'hub.prometheusRemoteWriteUrl' : 'hub.otlpEndpoint';
     throw new InputError(FLEET_FILE, missing, MISSING, 'is required when the fleet has a hub (the other hub endpoint is set)', 'set both hub.otlpEndpoint and hub.prometheusRemoteWriteUrl, or neither (a fleet without a hub)');
   }
-  const receiver = hubReceiver ?? defaultReceiver;
-  assertReceiver(receiver, FLEET_FILE, hubReceiver ? 'alerting.hubReceiver' : 'alerting.defaultReceiver', 'the hub\'s monitoring namespace');
-  return { otlpEndpoint, prometheusRemoteWriteUrl, retentionDays, receiver };
+  return { otlpEndpoint, prometheusRemoteWriteUrl, retentionDays, receiver: hubReceiver ?? defaultReceiver };
 }
 
 /** The hub endpoints a site sends to (`undefined`: no hub, the site keeps its telemetry to itself). */
@@ -59,9 +44,12 @@ export function resolveHubEndpoints(ctx: Pick<SiteContext, 'catalog'>): HubEndpo
   return hub ? hubEndpoints(hub) : undefined;
 }
 
-/** Checks the hub settings (https, no credentials in URLs) and resolves the ports the NetworkPolicies open. */
-export function hubEndpoints(hub: HubSettings, source = FLEET_FILE): HubEndpoints {
-  const otlp = httpsUrl(hub.otlpEndpoint, 'hub.otlpEndpoint', source);
-  const rw = httpsUrl(hub.prometheusRemoteWriteUrl, 'hub.prometheusRemoteWriteUrl', source);
+/**
+ * The ports the NetworkPolicies open for the hub endpoints. The URLs were checked when fleet.yaml was loaded
+ * (lib/model/fleet.ts: https, no credentials).
+ */
+export function hubEndpoints(hub: HubSettings): HubEndpoints {
+  const otlp = new URL(hub.otlpEndpoint);
+  const rw = new URL(hub.prometheusRemoteWriteUrl);
   return { otlpEndpoint: hub.otlpEndpoint.replace(/\/$/, ''), otlpPort: port(otlp), remoteWriteUrl: hub.prometheusRemoteWriteUrl, remoteWritePort: port(rw) };
 }

@@ -72,6 +72,11 @@ function httpUrl(secretFix: string) {
     .superRefine(noCredentials(secretFix));
 }
 
+/** An https URL without credentials: a hub endpoint, reached over the WAN. */
+function hubUrl(secretFix: string) {
+  return httpUrl(secretFix).refine((u) => new URL(u).protocol === 'https:', 'is not an https:// URL: telemetry and its credentials would cross the WAN in clear text; use the https:// endpoint of the hub');
+}
+
 const ARGOCD_REPO_SECRET =
   'remove them and give Argo CD the credentials in a Secret labelled argocd.argoproj.io/secret-type: repository (or repo-creds) in the argocd namespace';
 
@@ -139,10 +144,10 @@ const registries = z
 
 const hub = z
   .object({
-    otlpEndpoint: httpUrl('send the credentials as an OTLP header from a Secret (the collector\'s headers setting), never in the URL')
+    otlpEndpoint: hubUrl('send the credentials as an OTLP header from a Secret (the collector\'s headers setting), never in the URL')
       .optional()
       .describe('OTLP/HTTP endpoint of the hub for traces and logs, e.g. https://otlp.hub.example.com:4318. @default none'),
-    prometheusRemoteWriteUrl: httpUrl('use monitoring.remoteWriteSecretName in the site file (a Secret with basic-auth username and password)')
+    prometheusRemoteWriteUrl: hubUrl('use monitoring.remoteWriteSecretName in the site file (a Secret with basic-auth username and password)')
       .optional()
       .describe('Prometheus remote_write URL of the hub. @default none'),
     retentionDays: z

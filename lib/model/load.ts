@@ -203,12 +203,17 @@ export function loadFleet(path: string): Fleet {
   if (!repositoryWebURL(fleet.git)) {
     throw new InputError(file, 'git.webURL', MISSING, 'is required when git.repoURL is not an https URL (alert runbook links need a browsable address)', 'add git.webURL, e.g. https://github.com/my-org/my-fleet');
   }
-  const r = fleet.alerting.defaultReceiver;
-  if (r.type !== 'none' && !r.secretName) {
-    throw new InputError(file, 'alerting.defaultReceiver.secretName', MISSING, `is required for receiver type "${r.type}"`, 'name the Secret (in each site\'s monitoring namespace) that holds the receiver URL or key');
-  }
-  if (r.type === 'none' && r.secretName) {
-    throw new InputError(file, 'alerting.defaultReceiver.secretName', r.secretName, 'is set but the receiver type is "none", so nothing would read it', 'set type (webhook, slack or pagerduty) or remove secretName');
+  const receivers = [
+    { field: 'alerting.defaultReceiver', r: fleet.alerting.defaultReceiver, where: 'in each site\'s monitoring namespace' },
+    { field: 'alerting.hubReceiver', r: fleet.alerting.hubReceiver, where: 'in the hub\'s monitoring namespace' },
+  ];
+  for (const { field, r, where } of receivers) {
+    if (r && r.type !== 'none' && !r.secretName) {
+      throw new InputError(file, `${field}.secretName`, MISSING, `is required for receiver type "${r.type}"`, `name the Secret (${where}) that holds the receiver URL or key`);
+    }
+    if (r?.type === 'none' && r.secretName) {
+      throw new InputError(file, `${field}.secretName`, r.secretName, 'is set but the receiver type is "none", so nothing would read it', 'set type (webhook, slack or pagerduty) or remove secretName');
+    }
   }
   return fleet;
 }
