@@ -47,22 +47,19 @@ export function alertmanagerSecrets(monitoring: MonitoringSpec): string[] {
   return receiverSecrets(monitoring.receiver);
 }
 
-/**
- * Checks the receiver settings that the schema cannot relate to each other; throws an InputError naming `field`
- * (`layers.monitoring.receiver` of a site file, `alerting.hubReceiver` of fleet.yaml) of `file`.
- */
-export function assertReceiver(r: Receiver, file: string, field = 'layers.monitoring.receiver', where = 'namespace monitoring'): void {
+/** Checks the receiver settings that the schema cannot relate to each other; throws an InputError. */
+export function assertReceiver(r: Receiver, file: string): void {
   if (r.type !== 'none' && !r.secretName) {
     throw new InputError(
       file,
-      `${field}.secretName`,
+      'layers.monitoring.receiver.secretName',
       undefined,
       `is required for receiver type "${r.type}"`,
-      `create a Secret in ${where} holding the ${r.type === 'pagerduty' ? 'PagerDuty routing key' : `${r.type} URL`} under key "${r.secretKey}" and name it here`,
+      `create a Secret in namespace monitoring holding the ${r.type === 'pagerduty' ? 'PagerDuty routing key' : `${r.type} URL`} under key "${r.secretKey}" and name it here`,
     );
   }
   if (r.type === 'none' && r.secretName) {
-    throw new InputError(file, `${field}.secretName`, r.secretName, 'is set but receiver type is "none", so nothing would read it', 'set receiver.type (webhook, slack or pagerduty) or remove secretName');
+    throw new InputError(file, 'layers.monitoring.receiver.secretName', r.secretName, 'is set but receiver type is "none", so nothing would read it', 'set receiver.type (webhook, slack or pagerduty) or remove secretName');
   }
 }
 
