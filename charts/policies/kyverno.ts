@@ -49,7 +49,6 @@ export const KYVERNO_SIZES = {
   hook: { cpuMillicores: 10, cpuLimitMillicores: 100, memoryMiB: 64 },
 } as const satisfies Record<string, ContainerSize>;
 
-
 const consumer = (name: string, s: ContainerSize): Consumer => podConsumer(`HelmRelease/${POLICIES_NAMESPACE}/${KYVERNO_RELEASE}/${name}`, [s]);
 
 /** Sync wave -5: the kyverno.io CRDs must exist before wave 0 applies the ClusterPolicies. */
