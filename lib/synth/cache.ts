@@ -178,6 +178,30 @@ export class RenderCache {
     return listed;
   }
 
+  /**
+   * A YAML serializer that remembers its output in the cache, keyed by the SHA-256 of the objects' JSON and the code
+   * fingerprint (which covers the js-yaml version): a large fleet file whose objects did not change (the hub
+   * monitoring rules of 3,000 sites when one site's memory changed) is not dumped again. Objects JSON cannot
+   * represent exactly (undefined, non-finite numbers) are dumped every time.
+   */
+  yamlMemo(dump: (objects: readonly unknown[]) => string): (objects: readonly unknown[]) => string {
+    return (objects) => {
+      let exact = true;
+      const json = JSON.stringify(objects, (_key, value: unknown) => {
+        if (value === undefined || (typeof value === 'number' && !Number.isFinite(value))) exact = false;
+        return value;
+      });
+      if (!exact) return dump(objects);
+      const key = `yaml-${sha256(`yaml\0${this.config.code}\0${json}`)}`;
+      const known = this.get(key)?.files;
+      const text = known?.length === 1 ? this.blob(known[0].sha256) : undefined;
+      if (text !== undefined) return text;
+      const fresh = dump(objects);
+      this.put(key, [{ path: 'yaml', content: fresh }]);
+      return fresh;
+    };
+  }
+
   private readonly shards = new Set<string>();
 
   /**

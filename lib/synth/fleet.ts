@@ -13,6 +13,7 @@ import { FLEET_OUTPUTS, hubFactsOf, SiteHubFacts } from './hub';
 import { Catalog } from '../model/site';
 import { CacheConfig, hubKey, OutputIndex, RenderCache, sha256, siteKey } from './cache';
 import { RenderedFile, renderSite, SiteSummary } from './render';
+import { toYaml } from './yaml';
 import { FileStamp, StagedFile, stageFile, StagingTarget } from './writer';
 
 export interface FleetRender {
@@ -260,7 +261,8 @@ export async function renderFleet(
   const hit = store ? stageCached(store, key!, false, options.target, index) : undefined;
   if (hit) rendered.staged.push(...hit.staged);
   else {
-    const files = FLEET_OUTPUTS.flatMap((output) => output(all, catalog, rendered.hubFacts));
+    const serialize = store?.yamlMemo(toYaml);
+    const files = FLEET_OUTPUTS.flatMap((output) => output(all, catalog, rendered.hubFacts, serialize));
     const listed = store?.put(key!, files, { site: 'hub', layers: [], requests: { cpuMillicores: 0, memoryMiB: 0 }, allocatable: { cpuMillicores: 0, memoryMiB: 0 } });
     files.forEach((f, k) => rendered.staged.push(listed ? stageHashed(options.target, f, listed[k].sha256, index) : stageFile(options.target, f)));
   }

@@ -51,7 +51,10 @@ export function hubFactsOf(site: Site, view: SiteView): SiteHubFacts {
 }
 
 /** Outputs rendered once for the whole fleet (e.g. `hub/` for the central Argo CD), not per site. */
-export type FleetOutput = (sites: readonly LoadedSite[], catalog: Catalog, facts?: readonly SiteHubFacts[]) => RenderedFile[];
+/** How a fleet output turns its objects into YAML (the render cache passes a memoizing one). */
+export type YamlSerializer = (objects: readonly unknown[]) => string;
+
+export type FleetOutput = (sites: readonly LoadedSite[], catalog: Catalog, facts?: readonly SiteHubFacts[], serialize?: YamlSerializer) => RenderedFile[];
 
 function toJsonFile(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
@@ -112,7 +115,13 @@ function fleetDashboards(sites: readonly LoadedSite[], catalog: Catalog, layers:
  * `dist/hub/monitoring/monitoring.k8s.yaml`: the Argo CD rules of hub-mode sites and the fleet dashboards of
  * what the monitored sites run (the overview first, then each layer's in registry order).
  */
-export function hubMonitoringOutput(sites: readonly LoadedSite[], catalog: Catalog, layers: readonly LayerDefinition[] = LAYERS, facts?: readonly SiteHubFacts[]): RenderedFile[] {
+export function hubMonitoringOutput(
+  sites: readonly LoadedSite[],
+  catalog: Catalog,
+  layers: readonly LayerDefinition[] = LAYERS,
+  facts?: readonly SiteHubFacts[],
+  serialize: YamlSerializer = toYaml,
+): RenderedFile[] {
   const known = factsOf(sites, catalog, layers, facts);
   const rules = hubRuleModules(sites, catalog, layers, known);
   const fleet = resolveHubSettings({ catalog }) ? [fleetOverviewDashboard] : [];
@@ -120,7 +129,7 @@ export function hubMonitoringOutput(sites: readonly LoadedSite[], catalog: Catal
   const app = new App({ outdir: 'hub' });
   const chart = new HubMonitoringChart(app, 'hub-monitoring', { rules, dashboards, platform: catalog.platform });
   const objects = chart.toJson();
-  return objects.length ? [{ path: HUB_MONITORING_FILE, content: toYaml(objects) }] : [];
+  return objects.length ? [{ path: HUB_MONITORING_FILE, content: serialize(objects) }] : [];
 }
 
 /** The sites that report to the hub (monitoring layer on, the fleet has a hub), as the fleet rules see them. */
@@ -147,5 +156,5 @@ export function hubRuleModules(sites: readonly LoadedSite[], catalog: Catalog, l
 
 export const FLEET_OUTPUTS: readonly FleetOutput[] = [
   (sites, catalog, facts) => hubOutput(sites, catalog, LAYERS, facts),
-  (sites, catalog, facts) => hubMonitoringOutput(sites, catalog, LAYERS, facts),
+  (sites, catalog, facts, serialize) => hubMonitoringOutput(sites, catalog, LAYERS, facts, serialize),
 ];

@@ -104,6 +104,30 @@ describe('render cache', () => {
     expect(filesFingerprint([lock])).not.toBe(before);
   });
 
+  it('remembers a YAML dump by the objects it was made of; changed or inexact objects are dumped again', () => {
+    const cache = new RenderCache({ ...config, dir: join(work, 'yaml') });
+    const dumps: unknown[] = [];
+    const dump = (objects: readonly unknown[]): string => {
+      dumps.push(objects);
+      return `dump ${dumps.length} of ${JSON.stringify(objects)}\n`;
+    };
+    const serialize = cache.yamlMemo(dump);
+    const rules = [{ kind: 'PrometheusRule', spec: { groups: [{ name: 'fleet-sites', rules: [{ record: 'x', expr: 'vector(1)' }] }] } }];
+    expect(serialize(rules)).toBe(`dump 1 of ${JSON.stringify(rules)}\n`);
+    expect(new RenderCache({ ...config, dir: join(work, 'yaml') }).yamlMemo(dump)(structuredClone(rules))).toBe(`dump 1 of ${JSON.stringify(rules)}\n`);
+    expect(dumps).toHaveLength(1);
+    serialize([{ ...rules[0], kind: 'ConfigMap' }]);
+    expect(dumps).toHaveLength(2);
+    // Another code fingerprint (another js-yaml) never reuses a dump.
+    new RenderCache({ ...config, code: 'code-9', dir: join(work, 'yaml') }).yamlMemo(dump)(rules);
+    expect(dumps).toHaveLength(3);
+    // JSON would drop `undefined` and turn NaN into null: such objects are never keyed by their JSON.
+    serialize([{ a: undefined }]);
+    serialize([{ a: undefined }]);
+    serialize([{ n: Number.NaN }]);
+    expect(dumps).toHaveLength(6);
+  });
+
   it('stays bounded: entries of older generations are pruned with their blobs', () => {
     const cache = new RenderCache({ ...config, dir: join(work, 'prune') });
     const t0 = Date.now() - 60_000;
