@@ -43,7 +43,7 @@ export const meshLayer = defineLayer<MeshProps>({
   telemetry: (props) =>
     props.monitored
       ? {
-          rules: [meshRules()],
+          rules: [meshRules(undefined, props.trafficSplit ? [LINKERD_NAMESPACE, LINKERD_SMI_NAMESPACE] : [LINKERD_NAMESPACE])],
           dashboards: [meshDashboard],
           exporters: [Exporter.LinkerdProxy],
           workloadAlerts: true,
