@@ -157,7 +157,9 @@ export const HELM_CHARTS = {
    * v0.2.7, multi-arch per bin/docker-build (SUPPORTED_ARCHS `linux/amd64,linux/arm64,linux/arm/v7`, used with
    * DOCKER_MULTIARCH=1 by .github/workflows/release.yml at that tag, pushed to ghcr.io/linkerd, which the chart's
    * default cr.l5d.io/linkerd fronts as for the control plane); cr.l5d.io/linkerd/extension-init v0.1.0 (the chart's
-   * post-install namespace-metadata hook; not checked here: linkerd/linkerd-extension-init is not mirrored).
+   * post-install namespace-metadata hook): linkerd/linkerd-extension-init's .github/workflows/release.yml builds
+   * `docker-target: multi-arch` (version read: 039416eaf5f0ef726bafa096ef1d5315dfd254ab; the v0.1.0 tree itself was
+   * not available here).
    */
   // renovate: datasource=helm registryUrl=https://linkerd.github.io/linkerd-smi depName=linkerd-smi
   linkerdSmi: { repoURL: 'https://linkerd.github.io/linkerd-smi', chart: 'linkerd-smi', version: '1.0.4' },
