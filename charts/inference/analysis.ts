@@ -6,7 +6,8 @@
  * pod label onto the scraped series (`podTargetLabels`, sanitised by Prometheus to
  * `rollouts_pod_template_hash`), and the Rollout passes the hash of the new ReplicaSet as an argument
  * (`podTemplateHashValue: Latest`). Old and new pods are therefore measured apart even though, without a
- * traffic router, they sit behind the same Service.
+ * traffic router, they sit behind the same Service; with the mesh's SMI routing (ADR 0029) nothing here changes,
+ * since no query depends on how the requests were weighted.
  *
  * No traffic: an edge line may send nothing during the analysis window. A request-based query then returns an
  * empty vector or NaN (0/0), and both count as passing ("no evidence against the new version"), because a

@@ -9,8 +9,9 @@
  * - restricted Pod Security: the image runs as numeric user 999 (distroless, `USER 999` in its Dockerfile),
  *   the chart's container securityContext already drops ALL capabilities with a read-only root filesystem,
  *   and seccomp RuntimeDefault is added at pod level here;
- * - no dashboard (an extra pod and an unauthenticated UI) and no traffic-router RBAC (no Istio/SMI/ALB at the
- *   edge: without a router the controller only needs Rollouts, ReplicaSets, Services, Pods and AnalysisRuns);
+ * - no dashboard (an extra pod and an unauthenticated UI) and traffic-router RBAC for SMI only, and only where
+ *   the canary goes through the mesh (TrafficSplits, ADR 0029): otherwise the controller only needs Rollouts,
+ *   ReplicaSets, Services, Pods and AnalysisRuns;
  * - metrics + ServiceMonitor carrying the site Prometheus' selector labels when the site has monitoring.
  * The controller image is published for linux/amd64 and linux/arm64 (argo-rollouts .github/workflows/
  * release.yaml builds `platforms: linux/amd64,linux/arm64`), so it schedules on every edge node.
@@ -35,7 +36,26 @@ export const ARGO_ROLLOUTS_RESOURCES = { cpuMillicores: 50, cpuLimitMillicores: 
 /** Sync wave -5: the CRDs must exist before wave 0 applies the Rollout and AnalysisTemplate. */
 const ARGO_ROLLOUTS_SYNC_WAVE = -5;
 
-export function argoRolloutsRelease(monitoring: boolean): HelmRelease {
+/** The chart's traffic-router RBAC toggles (values.yaml `providerRBAC.providers`), all off. */
+const NO_PROVIDERS = {
+  istio: false,
+  smi: false,
+  ambassador: false,
+  awsLoadBalancerController: false,
+  awsAppMesh: false,
+  traefik: false,
+  apisix: false,
+  contour: false,
+  glooPlatform: false,
+  gatewayAPI: false,
+} as const;
+
+/**
+ * `smi`: the site weights the inference canary through the mesh; the controller then creates and patches
+ * TrafficSplits (split.smi-spec.io v1alpha1, its `--traffic-split-api-version` default at v1.9.0, which linkerd-smi's
+ * CRD stores).
+ */
+export function argoRolloutsRelease(monitoring: boolean, smi = false): HelmRelease {
   const r = ARGO_ROLLOUTS_RESOURCES;
   return {
     name: ARGO_ROLLOUTS_RELEASE,
@@ -49,7 +69,7 @@ export function argoRolloutsRelease(monitoring: boolean): HelmRelease {
       // Deleting the Application must not delete every Rollout of the site with the CRD.
       keepCRDs: true,
       dashboard: { enabled: false },
-      providerRBAC: { enabled: false },
+      providerRBAC: smi ? { enabled: true, providers: { ...NO_PROVIDERS, smi: true } } : { enabled: false },
       controller: {
         replicas: 1,
         resources: containerResources(r),

@@ -8,7 +8,8 @@
  *   new threshold change the name, hence the pod template, and roll out through the same gate as a new image;
  * - the server as a Rollout `inference-server` (canary or blueGreen from the inventory) gated by the
  *   AnalysisTemplate `inference-slo` on the site Prometheus;
- * - Services (`inference-server` for clients, `inference-server-preview` in blueGreen, headless
+ * - Services (`inference-server` for clients, `inference-server-preview` in blueGreen, `-stable`/`-canary` for
+ *   the canary's SMI traffic routing at mesh sites (ADR 0029), headless
  *   `inference-server-metrics` for Prometheus), HPA, PDB, ServiceMonitor and a NetworkPolicy that admits only
  *   the declared clients and Prometheus.
  * The Argo Rollouts controller itself is a HelmRelease (charts/inference/argo-rollouts.ts).
@@ -32,7 +33,7 @@ import { AB_ANALYSIS_TEMPLATE_NAME, AB_ARGS, abComparisonAnalysis, ANALYSIS_TEMP
 import { compareVersions } from '@edge-ai/inference-contract';
 import { ARGO_ROLLOUTS_METRICS_PORT } from './argo-rollouts';
 import { InferenceModel } from '../../lib/model/inference-models';
-import { ARGO_ROLLOUTS_NAMESPACE, INFERENCE_NAMESPACE, METRICS_SERVICE_NAME, PREVIEW_SERVICE_NAME, WORKLOAD_NAME } from './names';
+import { ARGO_ROLLOUTS_NAMESPACE, CANARY_SERVICE_NAME, INFERENCE_NAMESPACE, METRICS_SERVICE_NAME, PREVIEW_SERVICE_NAME, STABLE_SERVICE_NAME, TRAFFIC_SPLIT_NAME, WORKLOAD_NAME } from './names';
 import { rolloutPodSpec } from './rollout-pod';
 import { modelConfigMapName, ModelFiles, modelVolumeName, RuntimeDescriptor, runtimeDescriptor, RUNTIME_UID, TMP_VOLUME } from './runtime';
 import { InferenceLayerProps, InferenceRuntime, RolloutStrategy } from './props';
@@ -201,8 +202,18 @@ export class InferenceChart extends Chart {
     const weight = props.canaryWeightPercent;
     return {
       canary: {
-        // No canaryService/stableService and no trafficRouting: one Service selects old and new pods alike,
-        // so the weight is the share of pods (replica counts), not an exact share of requests.
+        // Without the mesh: no canaryService/stableService and no trafficRouting; one Service selects old and
+        // new pods alike, so the weight is the share of pods (replica counts), not an exact share of requests.
+        // Through the mesh (ADR 0029): Argo Rollouts narrows the stable and canary Services to their ReplicaSets
+        // and writes the TrafficSplit of the root Service (the clients' `inference-server`) with the step's
+        // weight; linkerd-smi turns it into Linkerd routing, so meshed clients send exactly that share.
+        ...(props.meshTrafficSplit === true
+          ? {
+              stableService: STABLE_SERVICE_NAME,
+              canaryService: CANARY_SERVICE_NAME,
+              trafficRouting: { smi: { rootService: WORKLOAD_NAME, trafficSplitName: TRAFFIC_SPLIT_NAME } },
+            }
+          : {}),
         steps: [
           { setWeight: weight },
           props.monitoring ? { analysis } : { pause: { duration: RolloutSpecStrategyCanaryStepsPauseDuration.fromString(CANARY_BAKE_WITHOUT_ANALYSIS) } },
@@ -227,6 +238,10 @@ export class InferenceChart extends Chart {
     };
     service('service', WORKLOAD_NAME, rt.apiPorts);
     if (props.strategy === RolloutStrategy.BLUE_GREEN) service('service-preview', PREVIEW_SERVICE_NAME, rt.apiPorts);
+    if (props.strategy === RolloutStrategy.CANARY && props.meshTrafficSplit === true) {
+      service('service-stable', STABLE_SERVICE_NAME, rt.apiPorts);
+      service('service-canary', CANARY_SERVICE_NAME, rt.apiPorts);
+    }
     service('service-metrics', METRICS_SERVICE_NAME, [rt.metricsPort], true);
   }
 

@@ -5,7 +5,7 @@
  */
 import { defineLayer } from '../../lib/constructs/layer';
 import { Exporter } from '../../lib/constructs/metrics';
-import { MESH_LAYER, proxyConsumer } from '../../lib/constructs/mesh';
+import { MESH_LAYER, meshTrafficSplit, proxyConsumer } from '../../lib/constructs/mesh';
 import { argoRolloutsRelease } from './argo-rollouts';
 import { InferenceChart } from './chart';
 import { inferenceDashboard } from './dashboard';
@@ -18,7 +18,10 @@ export const inferenceLayer = defineLayer({
   // Without monitoring there is no Prometheus to gate a rollout on and no CRD for a ServiceMonitor. With the
   // mesh, the pods get a Linkerd proxy (lib/constructs/mesh.ts).
   reads: ['monitoring', MESH_LAYER],
-  resolve: (ctx) => (ctx.site.layers.inference.enabled ? { ...resolveInferenceProps(ctx, ctx.isActive('monitoring')), mesh: ctx.isActive(MESH_LAYER) } : undefined),
+  resolve: (ctx) =>
+    ctx.site.layers.inference.enabled
+      ? { ...resolveInferenceProps(ctx, ctx.isActive('monitoring')), mesh: ctx.isActive(MESH_LAYER), meshTrafficSplit: ctx.isActive(MESH_LAYER) && meshTrafficSplit(ctx.site) }
+      : undefined,
   namespaces: () => [
     { name: INFERENCE_NAMESPACE, layer: 'inference', podSecurity: 'restricted' },
     // The controller watches Rollouts, ReplicaSets and Services through the API server.
@@ -47,6 +50,6 @@ export const inferenceLayer = defineLayer({
       : []),
     ...(props.mesh ? [proxyConsumer(`Rollout/${INFERENCE_NAMESPACE}/${WORKLOAD_NAME}`, props.replicas)] : []),
   ],
-  releases: (props) => [argoRolloutsRelease(props.monitoring)],
+  releases: (props) => [argoRolloutsRelease(props.monitoring, props.meshTrafficSplit === true)],
   build: (scope, props) => new InferenceChart(scope, 'inference', props),
 });

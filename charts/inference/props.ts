@@ -73,6 +73,12 @@ export interface InferenceLayerProps {
   readonly monitoring: boolean;
   /** The site runs the Linkerd mesh: pods get a proxy, clients may reach it on 4143 (charts/mesh). @default false */
   readonly mesh?: boolean;
+  /**
+   * canary through the mesh (lib/constructs/mesh.ts meshTrafficSplit): the Rollout routes the canary's share of
+   * requests exactly with SMI traffic routing (stable and canary Services, a TrafficSplit Argo Rollouts writes,
+   * linkerd-smi turning it into Linkerd routing) instead of by replica counts. @default false
+   */
+  readonly meshTrafficSplit?: boolean;
 }
 
 /**

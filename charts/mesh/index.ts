@@ -1,7 +1,8 @@
 /**
  * The mesh layer (docs/decisions/0029-linkerd-service-mesh.md): opt-in Linkerd per site (`layers.mesh.enabled`)
  * for mTLS between the inference and Ollama servers and their meshed clients. Three Helm releases (releases.ts:
- * CRDs, CNI plugin, control plane, whose pods are sized in props.ts for the capacity check), the NetworkPolicy
+ * CRDs, CNI plugin, control plane, whose pods are sized in props.ts for the capacity check; linkerd-smi where the
+ * inference canary is weighted through the mesh), the NetworkPolicy
  * edges of the data and control planes (chart.ts), alerts (rules.ts) and a dashboard (dashboard.ts) on the proxy
  * metrics the chart's PodMonitors scrape. The inference and Ollama layers read `isActive('mesh')`, add
  * `linkerd.io/inject: enabled` to their pod templates and count their proxies (lib/constructs/mesh.ts). Off:
@@ -10,10 +11,10 @@
 import { defineLayer } from '../../lib/constructs/layer';
 import { Exporter } from '../../lib/constructs/metrics';
 import { MeshChart } from './chart';
-import { LINKERD_CNI_NAMESPACE, LINKERD_NAMESPACE } from './names';
+import { LINKERD_CNI_NAMESPACE, LINKERD_NAMESPACE, LINKERD_SMI_NAMESPACE } from './names';
 import { MeshProps, resolveMeshProps } from './props';
 import { MESH_LAYER, MESHED_NAMESPACES } from '../../lib/constructs/mesh';
-import { linkerdCniRelease, linkerdControlPlaneRelease, linkerdCrdsRelease } from './releases';
+import { linkerdCniRelease, linkerdControlPlaneRelease, linkerdCrdsRelease, linkerdSmiRelease } from './releases';
 import { meshRules } from './rules';
 import { meshDashboard } from './dashboard';
 
@@ -21,7 +22,7 @@ export const meshLayer = defineLayer<MeshProps>({
   name: MESH_LAYER,
   reads: ['monitoring'],
   resolve: (ctx) => (ctx.site.layers.mesh?.enabled === true ? resolveMeshProps(ctx.site, ctx.isActive('monitoring')) : undefined),
-  namespaces: () => [
+  namespaces: (props) => [
     // Restricted: with the CNI plugin no control-plane pod needs linkerd-init's NET_ADMIN; the controllers talk
     // to the API server (identity reviews tokens, destination and policy watch endpoints and policies).
     { name: LINKERD_NAMESPACE, layer: MESH_LAYER, podSecurity: 'restricted', apiServerEgress: true },
@@ -35,20 +36,29 @@ export const meshLayer = defineLayer<MeshProps>({
       // from the host network (outside any NetworkPolicy); the installer pod itself is allowed to as well.
       apiServerEgress: true,
     },
+    // Only where the inference canary is weighted through the mesh: the smi-adaptor watches TrafficSplits and
+    // writes ServiceProfiles, the post-install hook patches its own namespace (both through the API server).
+    ...(props.trafficSplit ? [{ name: LINKERD_SMI_NAMESPACE, layer: MESH_LAYER, podSecurity: 'restricted' as const, apiServerEgress: true }] : []),
   ],
   telemetry: (props) =>
     props.monitored
       ? {
-          rules: [meshRules()],
+          rules: [meshRules(undefined, props.trafficSplit ? [LINKERD_NAMESPACE, LINKERD_SMI_NAMESPACE] : [LINKERD_NAMESPACE])],
           dashboards: [meshDashboard],
           exporters: [Exporter.LinkerdProxy],
           workloadAlerts: true,
         }
       : {},
-  releases: (props) => [linkerdCrdsRelease(), linkerdCniRelease(props), linkerdControlPlaneRelease(props)],
+  releases: (props) => [
+    linkerdCrdsRelease(),
+    linkerdCniRelease(props),
+    linkerdControlPlaneRelease(props),
+    ...(props.trafficSplit ? [linkerdSmiRelease(props)] : []),
+  ],
   // The meshed namespaces are those of the active layers the platform meshes (their pods carry the annotation).
   build: (scope, props, site) => {
     const active = new Set(site.layers.flatMap((l) => l.namespaces.map((n) => n.name)));
-    return new MeshChart(scope, MESH_LAYER, { ...props, meshedNamespaces: MESHED_NAMESPACES.filter((n) => active.has(n)) });
+    const meshed = [...MESHED_NAMESPACES.filter((n) => active.has(n)), ...(props.trafficSplit ? [LINKERD_SMI_NAMESPACE] : [])];
+    return new MeshChart(scope, MESH_LAYER, { ...props, meshedNamespaces: meshed });
   },
 });

@@ -10,12 +10,15 @@ import { LINKERD_PROXY_INBOUND_PORT, MESH_CONTROL_PLANE_PORTS } from '../../lib/
 export const LINKERD_NAMESPACE = 'linkerd';
 /** Namespace of the linkerd-cni DaemonSet (host paths: Pod Security privileged). */
 export const LINKERD_CNI_NAMESPACE = 'linkerd-cni';
+/** Namespace of the linkerd-smi extension (the smi-adaptor, meshed itself), where the inference canary goes through the mesh. */
+export const LINKERD_SMI_NAMESPACE = 'linkerd-smi';
 
 /** Helm release names (Argo CD Applications `<site>-<release>`). */
 export const RELEASES = {
   crds: 'linkerd-crds',
   cni: 'linkerd-cni',
   controlPlane: 'linkerd-control-plane',
+  smi: 'linkerd-smi',
 } as const;
 
 /**

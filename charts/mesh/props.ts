@@ -7,7 +7,7 @@
  * site's active layers when the chart is built.
  */
 import { Consumer } from '../../lib/model/capacity';
-import { MESH_PROXY } from '../../lib/constructs/mesh';
+import { MESH_PROXY, meshTrafficSplit } from '../../lib/constructs/mesh';
 import { ContainerSize, podConsumer } from '../../lib/constructs/sizing';
 import { NodeSpec, Site } from '../../lib/model/schema';
 
@@ -21,6 +21,8 @@ export interface MeshProps {
   readonly nodeCount: number;
   /** The site runs the monitoring layer (PodMonitor CRD, Prometheus to scrape and alert). */
   readonly monitored: boolean;
+  /** The inference canary is weighted through the mesh: the linkerd-smi extension runs (lib/constructs/mesh.ts meshTrafficSplit). */
+  readonly trafficSplit: boolean;
 }
 
 /** Containers of the control plane (memory limit = request, like every workload of the platform). */
@@ -32,6 +34,8 @@ export const CONTROL_PLANE_SIZES = {
   proxyInjector: { cpuMillicores: 10, cpuLimitMillicores: 500, memoryMiB: 48 },
   /** The linkerd-cni installer (one per node: it copies the plugin and then watches its config file). */
   cni: { cpuMillicores: 10, cpuLimitMillicores: 100, memoryMiB: 32 },
+  /** linkerd-smi's adaptor (one controller watching TrafficSplits; the chart's default is 20 MiB, 100m). */
+  smiAdaptor: { cpuMillicores: 10, cpuLimitMillicores: 100, memoryMiB: 32 },
 } as const satisfies Record<string, ContainerSize>;
 
 export function resolveMeshProps(site: Site, monitored: boolean): MeshProps {
@@ -41,6 +45,7 @@ export function resolveMeshProps(site: Site, monitored: boolean): MeshProps {
     serverNodes: site.nodes.filter((n) => n.role === 'server'),
     nodeCount: site.nodes.length,
     monitored,
+    trafficSplit: meshTrafficSplit(site),
   };
 }
 
@@ -56,4 +61,9 @@ export function controlPlaneConsumers(props: MeshProps): { readonly controlPlane
     ],
     cni: [podConsumer('linkerd-cni', [s.cni], props.nodeCount)],
   };
+}
+
+/** The linkerd-smi adaptor's pod, with the proxy the injector adds (the chart annotates it `linkerd.io/inject`). */
+export function smiConsumers(props: MeshProps): Consumer[] {
+  return props.trafficSplit ? [podConsumer('linkerd-smi/smi-adaptor', [CONTROL_PLANE_SIZES.smiAdaptor, props.proxy], 1)] : [];
 }

@@ -7,7 +7,10 @@
  *    need no `linkerd-init` container with NET_ADMIN/NET_RAW: the inference and Ollama namespaces stay at Pod
  *    Security `restricted` (the injector adds the unprivileged `linkerd-network-validator` instead);
  * 3. linkerd-control-plane (wave -4, after kube-prometheus-stack's CRDs at -5 for its PodMonitors, before the
- *    layers at wave 0 so the injector answers when their pods are created).
+ *    layers at wave 0 so the injector answers when their pods are created);
+ * 4. linkerd-smi (wave -3, only where the inference canary goes through the mesh): the TrafficSplit CRD and the
+ *    smi-adaptor, after the control plane (the adaptor is meshed, and the chart's post-install hook binds a Role
+ *    the control plane creates), before the inference Rollout at wave 0 whose controller writes TrafficSplits.
  *
  * Identity (docs/decisions/0029-linkerd-service-mesh.md): `identity.externalCA: true` and issuer scheme
  * `kubernetes.io/tls`. The chart then renders neither the trust-roots ConfigMap nor the issuer Secret, and
@@ -25,11 +28,11 @@ import { HelmIgnoreDifference, HelmRelease } from '../../lib/constructs/helm';
 import { PROMETHEUS_SELECTOR_LABELS } from '../../lib/constructs/telemetry';
 import { HELM_CHARTS } from '../../lib/model/versions';
 import { K3S_CLUSTER_CIDRS } from '../../lib/model/k3s';
-import { LINKERD_CNI_NAMESPACE, LINKERD_NAMESPACE, K3S_CNI_PATHS, RELEASES } from './names';
-import { ContainerSize } from '../../lib/constructs/sizing';
-import { CONTROL_PLANE_SIZES, controlPlaneConsumers, MeshProps } from './props';
+import { LINKERD_CNI_NAMESPACE, LINKERD_NAMESPACE, LINKERD_SMI_NAMESPACE, K3S_CNI_PATHS, RELEASES } from './names';
+import { ContainerSize, containerResources } from '../../lib/constructs/sizing';
+import { CONTROL_PLANE_SIZES, controlPlaneConsumers, MeshProps, smiConsumers } from './props';
 
-export const SYNC_WAVES = { crds: -7, cni: -6, controlPlane: -4 } as const;
+export const SYNC_WAVES = { crds: -7, cni: -6, controlPlane: -4, smi: -3 } as const;
 
 /** The chart's resource shape (`partials.resources`): cpu/memory request and limit as quantities. */
 function chartResources(s: ContainerSize): Record<string, unknown> {
@@ -128,5 +131,26 @@ export function linkerdControlPlaneRelease(props: MeshProps): HelmRelease {
       },
     },
     requests: controlPlane,
+  };
+}
+
+/**
+ * linkerd-smi 1.0.4 (v0.2.7, ADR 0029 decision 5): the TrafficSplit CRD (split.smi-spec.io, v1alpha1 = what Argo
+ * Rollouts v1.9.0 writes by default) and the smi-adaptor, which turns each TrafficSplit into the `dstOverrides` of
+ * the root Service's ServiceProfile; meshed clients' proxies then weight the canary exactly. The chart's
+ * post-install hook (a Job, image extension-init) labels the namespace `linkerd.io/extension: smi` and is deleted
+ * once it succeeds.
+ */
+export function linkerdSmiRelease(props: MeshProps): HelmRelease {
+  return {
+    name: RELEASES.smi,
+    chart: HELM_CHARTS.linkerdSmi,
+    namespace: LINKERD_SMI_NAMESPACE,
+    syncWave: SYNC_WAVES.smi,
+    values: {
+      linkerdNamespace: LINKERD_NAMESPACE,
+      adaptor: { resources: containerResources(CONTROL_PLANE_SIZES.smiAdaptor) },
+    },
+    requests: smiConsumers(props),
   };
 }

@@ -17,9 +17,13 @@ const CONTROL_PLANE_DOWN_FOR = THRESHOLDS.linkerdControlPlaneDownFor;
 const CERT_MIN_REMAINING_SECONDS = THRESHOLDS.linkerdCertMinRemainingHours * 3600;
 const CERT_EXPIRING_FOR = THRESHOLDS.linkerdCertExpiringFor;
 
-/** `namespaces`: where meshed pods run (a namespace without pods at a site simply never alerts). */
-export function meshRules(namespaces: readonly string[] = MESHED_NAMESPACES): RuleModule {
+/**
+ * `namespaces`: where meshed pods run (a namespace without pods at a site simply never alerts). `controllers`: the
+ * namespaces of the mesh's own Deployments (the control plane, and linkerd-smi's adaptor where it runs).
+ */
+export function meshRules(namespaces: readonly string[] = MESHED_NAMESPACES, controllers: readonly string[] = [LINKERD_NAMESPACE]): RuleModule {
   const nsRegex = namespaces.join('|');
+  const controllerNs = controllers.length === 1 ? `namespace="${controllers[0]}"` : `namespace=~"${controllers.join('|')}"`;
   const testNs = namespaces[0];
   const pod = `${testNs}-server-0`;
   const podInfo = (createdBy: string): SeriesInput => ({
@@ -45,14 +49,15 @@ export function meshRules(namespaces: readonly string[] = MESHED_NAMESPACES): Ru
         rules: [
           {
             alert: 'LinkerdControlPlaneDown',
-            expr: `max by (namespace, deployment) (kube_deployment_status_replicas_available{namespace="${LINKERD_NAMESPACE}"}) < 1`,
+            expr: `max by (namespace, deployment) (kube_deployment_status_replicas_available{${controllerNs}}) < 1`,
             for: CONTROL_PLANE_DOWN_FOR,
             severity: 'critical',
             labels: { ...LAYER },
             summary: 'Linkerd control plane component {{ $labels.deployment }} has no available pod',
             description:
-              `Deployment {{ $labels.deployment }} in namespace ${LINKERD_NAMESPACE} has had no available replica for ${CONTROL_PLANE_DOWN_FOR}. ` +
-              'Without identity, proxies cannot renew their certificates (meshed traffic fails within hours); without the injector, new pods start unmeshed; without destination, meshed clients lose discovery.',
+              `Deployment {{ $labels.deployment }} in namespace {{ $labels.namespace }} has had no available replica for ${CONTROL_PLANE_DOWN_FOR}. ` +
+              'Without identity, proxies cannot renew their certificates (meshed traffic fails within hours); without the injector, new pods start unmeshed; without destination, meshed clients lose discovery' +
+              (controllers.length > 1 ? '; without the smi-adaptor, canary weight changes are not applied (the last split stays).' : '.'),
             runbook: 'linkerd-control-plane-down',
           },
           {

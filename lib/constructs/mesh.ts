@@ -8,6 +8,7 @@
  * - admits {@link LINKERD_PROXY_INBOUND_PORT} from its clients (meshed clients may connect to it directly).
  */
 import { Consumer } from '../model/capacity';
+import { Site } from '../model/schema';
 
 /** Name of the mesh layer (for `reads` and `isActive`). */
 export const MESH_LAYER = 'mesh';
@@ -47,4 +48,14 @@ export function proxyConsumer(workload: string, replicas: number): Consumer {
     podCpuMillicores: MESH_PROXY.cpuMillicores,
     podMemoryMiB: MESH_PROXY.memoryMiB,
   };
+}
+
+/**
+ * Whether the inference canary is weighted through the mesh at a site (ADR 0029 decision 5): the mesh is on and
+ * the inference layer rolls out with the canary strategy. Then the inference layer gives its Rollout SMI traffic
+ * routing (root, stable and canary Services) and the mesh layer installs linkerd-smi, whose adaptor turns the
+ * TrafficSplit Argo Rollouts writes into Linkerd routing. One function, so that the two layers cannot disagree.
+ */
+export function meshTrafficSplit(site: Site): boolean {
+  return site.layers.mesh?.enabled === true && site.layers.inference.enabled && site.layers.inference.strategy === 'canary';
 }

@@ -148,6 +148,22 @@ export const HELM_CHARTS = {
   // renovate: datasource=helm registryUrl=https://helm.linkerd.io/stable depName=linkerd2-cni
   linkerdCni: { repoURL: 'https://helm.linkerd.io/stable', chart: 'linkerd2-cni', version: '30.12.2' },
   /**
+   * The linkerd-smi extension v0.2.7 (chart 1.0.4, linkerd/linkerd-smi c0c39b1e125d4bc38d690e46d79178317e7d717b,
+   * 2024-02-08; README compatibility matrix: v0.2.3 and later with Linkerd stable 2.13 and later): the TrafficSplit
+   * CRD (split.smi-spec.io v1alpha1 storage, v1alpha2 served) and the smi-adaptor that turns TrafficSplits into
+   * ServiceProfile dstOverrides, so that Argo Rollouts' SMI traffic routing (v1.9.0 writes v1alpha1 by default,
+   * `--traffic-split-api-version`) weights the inference canary exactly through the mesh (ADR 0029 decision 5).
+   * Packaged here like its bin/helm-build does (vendor/helm-charts/README.md). Images: cr.l5d.io/linkerd/smi-adaptor
+   * v0.2.7, multi-arch per bin/docker-build (SUPPORTED_ARCHS `linux/amd64,linux/arm64,linux/arm/v7`, used with
+   * DOCKER_MULTIARCH=1 by .github/workflows/release.yml at that tag, pushed to ghcr.io/linkerd, which the chart's
+   * default cr.l5d.io/linkerd fronts as for the control plane); cr.l5d.io/linkerd/extension-init v0.1.0 (the chart's
+   * post-install namespace-metadata hook): linkerd/linkerd-extension-init's .github/workflows/release.yml builds
+   * `docker-target: multi-arch` (version read: 039416eaf5f0ef726bafa096ef1d5315dfd254ab; the v0.1.0 tree itself was
+   * not available here).
+   */
+  // renovate: datasource=helm registryUrl=https://linkerd.github.io/linkerd-smi depName=linkerd-smi
+  linkerdSmi: { repoURL: 'https://linkerd.github.io/linkerd-smi', chart: 'linkerd-smi', version: '1.0.4' },
+  /**
    * Kyverno admission + reports controllers for the policies layer (docs/decisions/0027-admission-policies.md).
    * Chart 3.3.9 ships Kyverno v1.13.6 (kyverno/kyverno tag kyverno-chart-3.3.9 = v1.13.6), the newest release line
    * that supports Kubernetes 1.28 (the sample sites' K3s): chart 3.6.4 (v1.16.4) installs policies.kyverno.io CRDs
@@ -179,6 +195,7 @@ export const HELM_CHART_IMAGE_REGISTRIES: Readonly<Record<keyof typeof HELM_CHAR
   linkerdCrds: [],
   linkerdControlPlane: ['cr.l5d.io'],
   linkerdCni: ['cr.l5d.io'],
+  linkerdSmi: ['cr.l5d.io'],
 };
 
 /**

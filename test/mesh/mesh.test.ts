@@ -7,7 +7,7 @@
 import { HELM_CHARTS } from '../../lib/model/versions';
 import { InputError } from '../../lib/model/errors';
 import { GENERATED_AT_RENDER, SYNC_WAVES } from '../../charts/mesh/releases';
-import { LINKERD_CNI_NAMESPACE, LINKERD_NAMESPACE, PORTS, RELEASES } from '../../charts/mesh/names';
+import { LINKERD_CNI_NAMESPACE, LINKERD_NAMESPACE, LINKERD_SMI_NAMESPACE, PORTS, RELEASES } from '../../charts/mesh/names';
 import { Site } from '../../lib/model/schema';
 import { buildSite, BuiltSite, findResource, resolvedLayers, sampleSite, siteFromYaml } from '../helpers';
 
@@ -51,8 +51,9 @@ describe('mesh: capacity with proxies', () => {
   it('a site whose node fits the workloads and the control plane but not the proxies fails the check, naming the site and the numbers', () => {
     const base = buildSite(piSite(false, 256)).rendered.summary;
     const cost = meshCostMiB(piSite(true, 256));
-    // Control plane (3 controllers + their proxies) and the CNI installer; one proxy per inference replica.
-    expect(cost).toEqual({ controlPlane: 96 + 32 + 48 + 32 + 48 + 3 * 48 + 32, proxies: 2 * 48 });
+    // Control plane (3 controllers + their proxies), the CNI installer and (canary: the default strategy) the
+    // linkerd-smi adaptor with its proxy; one proxy per inference replica.
+    expect(cost).toEqual({ controlPlane: 96 + 32 + 48 + 32 + 48 + 3 * 48 + 32 + (32 + 48), proxies: 2 * 48 });
     // Fill the node with Prometheus memory until it holds the control plane and half the workload proxies.
     const slack = base.allocatable.memoryMiB - base.requests.memoryMiB;
     expect(slack).toBeGreaterThan(cost.controlPlane + cost.proxies);
@@ -78,8 +79,9 @@ describe('mesh: capacity with proxies', () => {
     const site = sampleSite(MESH_SITE);
     expect(site.layers.mesh?.enabled).toBe(true);
     const { summary } = meshSiteBuilt().rendered;
-    // Inference (2 replicas) and Ollama (1) meshed: 3 workload proxies + the control plane + CNI on 2 nodes.
-    expect(meshCostMiB(site)).toEqual({ controlPlane: 96 + 32 + 48 + 32 + 48 + 3 * 48 + 2 * 32, proxies: 3 * 48 });
+    // Inference (2 replicas) and Ollama (1) meshed: 3 workload proxies + the control plane + CNI on 2 nodes +
+    // the linkerd-smi adaptor and its proxy (the inference canary goes through the mesh).
+    expect(meshCostMiB(site)).toEqual({ controlPlane: 96 + 32 + 48 + 32 + 48 + 3 * 48 + 2 * 32 + (32 + 48), proxies: 3 * 48 });
     const proxies = resolvedLayers(site);
     expect(proxies.get('inference')?.requests.map((c) => c.name)).toContain('Rollout/inference/inference-server linkerd-proxy ×2');
     expect(proxies.get('ollama')?.requests.map((c) => c.name)).toEqual(['StatefulSet/ollama/ollama linkerd-proxy ×1']);
@@ -95,12 +97,14 @@ describe(`mesh: ${MESH_SITE} renders`, () => {
     built = meshSiteBuilt();
   });
 
-  it('the three Linkerd releases as Applications, CRDs first, the control plane after the Prometheus CRDs and before the layers', () => {
+  it('the four Linkerd releases as Applications, CRDs first, the control plane after the Prometheus CRDs, linkerd-smi after it, all before the layers', () => {
     const all = built.layers.gitops.filter((o) => o.kind === 'Application');
     const apps = all.filter((o) => String(o.spec?.source?.chart ?? '').includes('linkerd'));
     const wave = (release: string) => Number(findResource(all, 'Application', `${MESH_SITE}-${release}`).metadata.annotations?.['argocd.argoproj.io/sync-wave']);
-    expect(apps.map((a) => a.metadata.name).sort()).toEqual([RELEASES.cni, RELEASES.controlPlane, RELEASES.crds].map((r) => `${MESH_SITE}-${r}`).sort());
-    expect([wave(RELEASES.crds), wave(RELEASES.cni), wave(RELEASES.controlPlane)]).toEqual([SYNC_WAVES.crds, SYNC_WAVES.cni, SYNC_WAVES.controlPlane]);
+    expect(apps.map((a) => a.metadata.name).sort()).toEqual([RELEASES.cni, RELEASES.controlPlane, RELEASES.crds, RELEASES.smi].map((r) => `${MESH_SITE}-${r}`).sort());
+    expect([wave(RELEASES.crds), wave(RELEASES.cni), wave(RELEASES.controlPlane), wave(RELEASES.smi)]).toEqual([SYNC_WAVES.crds, SYNC_WAVES.cni, SYNC_WAVES.controlPlane, SYNC_WAVES.smi]);
+    expect(wave(RELEASES.smi)).toBeGreaterThan(wave(RELEASES.controlPlane));
+    expect(wave(RELEASES.smi)).toBeLessThan(0);
     expect(wave(RELEASES.crds)).toBeLessThan(wave(RELEASES.cni));
     expect(wave(RELEASES.controlPlane)).toBeGreaterThan(wave('kube-prometheus-stack'));
     expect(wave(RELEASES.controlPlane)).toBeLessThan(0);
@@ -127,6 +131,10 @@ describe(`mesh: ${MESH_SITE} renders`, () => {
     expect(ns(LINKERD_CNI_NAMESPACE).metadata.annotations?.['edge-ai.io/pod-security-reason']).toMatch(/hostPath/);
     for (const meshed of ['inference', 'ollama']) expect(ns(meshed).metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
     findResource(built.layers.baseline, 'NetworkPolicy', 'allow-kube-apiserver', LINKERD_NAMESPACE);
+    // linkerd-smi: restricted; its adaptor (and the chart's post-install hook) talk to the API server.
+    expect(ns(LINKERD_SMI_NAMESPACE).metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    findResource(built.layers.baseline, 'NetworkPolicy', 'allow-kube-apiserver', LINKERD_SMI_NAMESPACE);
+    findResource(built.layers.baseline, 'NetworkPolicy', 'default-deny', LINKERD_SMI_NAMESPACE);
   });
 
   it('NetworkPolicies: proxies reach the control plane, the API server the webhooks, Prometheus the admin ports', () => {
@@ -134,13 +142,13 @@ describe(`mesh: ${MESH_SITE} renders`, () => {
     const ports = (rule: { ports?: { port: number }[] }) => (rule.ports ?? []).map((p) => p.port).sort((a, b) => a - b);
     const cp = findResource(mesh, 'NetworkPolicy', 'linkerd-control-plane', LINKERD_NAMESPACE);
     expect(ports(cp.spec.ingress[0])).toEqual([PORTS.proxyInbound, PORTS.identity, PORTS.destination, PORTS.policy].sort((a, b) => a - b));
-    expect(cp.spec.ingress[0].from[0].namespaceSelector.matchExpressions[0].values).toEqual(['inference', LINKERD_NAMESPACE, 'ollama']);
+    expect(cp.spec.ingress[0].from[0].namespaceSelector.matchExpressions[0].values).toEqual(['inference', LINKERD_NAMESPACE, LINKERD_SMI_NAMESPACE, 'ollama']);
     const webhooks = findResource(mesh, 'NetworkPolicy', 'linkerd-webhooks', LINKERD_NAMESPACE);
     expect(ports(webhooks.spec.ingress[0])).toEqual([PORTS.webhook, PORTS.policyWebhook]);
     expect(webhooks.spec.ingress[0].from.map((p: { ipBlock: { cidr: string } }) => p.ipBlock.cidr)).toEqual(['192.168.1.10/32', '10.42.0.0/16']);
     const scrape = findResource(mesh, 'NetworkPolicy', 'linkerd-prometheus', LINKERD_NAMESPACE);
     expect(ports(scrape.spec.ingress[0])).toEqual([PORTS.proxyAdmin, ...PORTS.controllerAdmin]);
-    for (const ns of ['inference', 'ollama']) {
+    for (const ns of ['inference', 'ollama', LINKERD_SMI_NAMESPACE]) {
       const p = findResource(mesh, 'NetworkPolicy', 'linkerd-proxy', ns);
       expect({ ns, egress: ports(p.spec.egress[0]), ingress: ports(p.spec.ingress[0]) }).toEqual({ ns, egress: [PORTS.identity, PORTS.destination, PORTS.policy], ingress: [PORTS.proxyAdmin] });
     }
