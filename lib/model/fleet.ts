@@ -74,7 +74,7 @@ function httpUrl(secretFix: string) {
 
 /** An https URL without credentials: a hub endpoint, reached over the WAN. */
 function hubUrl(secretFix: string) {
-  return httpUrl(secretFix).refine((u) => new URL(u).protocol === 'https:', 'is not an https:// URL: telemetry and its credentials would cross the WAN in clear text; use the https:// endpoint of the hub');
+  return httpUrl(secretFix).refine((u) => new URL(u).protocol === 'https:', 'use the https:// endpoint of the hub (over http:// the sites\' telemetry and its credentials would cross the WAN in clear text)');
 }
 
 const ARGOCD_REPO_SECRET =

@@ -40,7 +40,7 @@ const CASES: readonly Case[] = [
   { rule: 'bad-hub-url', field: 'hub.otlpEndpoint', value: '"otlp.hub.example.com:4317"', says: ['http:// or https:// URL'] },
   { rule: 'receiver-without-secret', field: 'alerting.defaultReceiver.secretName', value: '(missing)', says: ['required for receiver type "slack"', 'name the Secret'] },
   { rule: 'hub-receiver-without-secret', field: 'alerting.hubReceiver.secretName', value: '(missing)', says: ['required for receiver type "webhook"', "in the hub's monitoring namespace"] },
-  { rule: 'http-hub-endpoint', field: 'hub.otlpEndpoint', value: '"http://otlp.hub.example.com:4318"', says: ['not an https:// URL', 'cross the WAN in clear text'] },
+  { rule: 'http-hub-endpoint', field: 'hub.otlpEndpoint', value: '"http://otlp.hub.example.com:4318"', says: ['is invalid', 'use the https:// endpoint of the hub', 'cross the WAN in clear text'] },
   { rule: 'ssh-repo-without-web-url', field: 'git.webURL', value: '(missing)', says: ['not an https URL', 'add git.webURL'] },
   { rule: 'head-revision', field: 'git.targetRevision', value: '"HEAD"', says: ['branch, tag or commit'] },
   { rule: 'yaml-syntax', field: 'line 3, column 18', value: '"   targetRevision: main"', says: ['YAML syntax error', 'indentation'] },
