@@ -37,6 +37,16 @@ export function falcoRules(): RuleModule {
       `    (${sel} unless ${matches} offset ${t.matchWindow})\n  ) > 0\n)\n${ON_NODE}`
     );
   };
+  // One alert per severity: Falco priorities 0-3 page, 4-7 are tickets.
+  const platformRuleAlert = (priorities: string, severity: 'critical' | 'warning', range: string) => ({
+    alert: 'FalcoPlatformRuleTriggered',
+    expr: matched(priorities),
+    severity,
+    labels: { ...LAYER },
+    summary: 'Falco: {{ $labels.rule_name }}',
+    description: `Falco on node {{ $labels.node }} matched the platform rule "{{ $labels.rule_name }}" (priority {{ $labels.priority }}, ${range}) in the last ${t.matchWindow}. The event (namespace, pod, process) is in the Falco pod's log.`,
+    runbook: 'falco-platform-rule-triggered',
+  });
   const pod = 'falco-abcde';
   const podInfo: SeriesInput = { series: `kube_pod_info{namespace="${FALCO_NAMESPACE}", node="ff-rpi-01", pod="${pod}"}`, values: '1x60' };
   const rule = 'Edge AI shell in a workload container';
@@ -54,24 +64,8 @@ export function falcoRules(): RuleModule {
       {
         name: 'falco-alerts',
         rules: [
-          {
-            alert: 'FalcoPlatformRuleTriggered',
-            expr: matched('[0-3]'),
-            severity: 'critical',
-            labels: { ...LAYER },
-            summary: 'Falco: {{ $labels.rule_name }}',
-            description: `Falco on node {{ $labels.node }} matched the platform rule "{{ $labels.rule_name }}" (priority {{ $labels.priority }}, 0 emergency … 3 error) in the last ${t.matchWindow}. The event (namespace, pod, process) is in the Falco pod's log.`,
-            runbook: 'falco-platform-rule-triggered',
-          },
-          {
-            alert: 'FalcoPlatformRuleTriggered',
-            expr: matched('[4-7]'),
-            severity: 'warning',
-            labels: { ...LAYER },
-            summary: 'Falco: {{ $labels.rule_name }}',
-            description: `Falco on node {{ $labels.node }} matched the platform rule "{{ $labels.rule_name }}" (priority {{ $labels.priority }}, 4 warning … 7 debug) in the last ${t.matchWindow}. The event (namespace, pod, process) is in the Falco pod's log.`,
-            runbook: 'falco-platform-rule-triggered',
-          },
+          platformRuleAlert('[0-3]', 'critical', '0 emergency … 3 error'),
+          platformRuleAlert('[4-7]', 'warning', '4 warning … 7 debug'),
           {
             alert: 'FalcoDown',
             expr:

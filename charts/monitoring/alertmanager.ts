@@ -42,10 +42,6 @@ function secretFile(secretName: string, key: string): string {
   return `${ALERTMANAGER_SECRETS_DIR}/${secretName}/${key}`;
 }
 
-/** Secrets the Alertmanager pods must mount (`alertmanagerSpec.secrets`). */
-export function alertmanagerSecrets(monitoring: MonitoringSpec): string[] {
-  return receiverSecrets(monitoring.receiver);
-}
 
 /** Checks the receiver settings that the schema cannot relate to each other; throws an InputError. */
 export function assertReceiver(r: Receiver, file: string): void {

@@ -11,7 +11,7 @@ import { InputError } from '../../lib/model/errors';
 import { MonitoringSpec, Site } from '../../lib/model/schema';
 import { IMAGES } from '../../lib/model/versions';
 import { BLACKBOX_HTTP_MODULE, OTLP_GRPC_PORT, OTLP_HTTP_PORT, PROMETHEUS_SELECTOR_LABELS } from '../../lib/constructs/telemetry';
-import { alertmanagerConfig, alertmanagerSecrets } from './alertmanager';
+import { alertmanagerConfig, receiverSecrets } from './alertmanager';
 import { containerResources } from '../../lib/constructs/sizing';
 import { collectorSizes, memoryLimiter, SIZES, telemetryBuffer } from './sizing';
 import { HubEndpoints } from './hub-endpoints';
@@ -152,7 +152,7 @@ function grafanaValues(monitoring: MonitoringSpec): Values {
 export function kubePrometheusStackValues(site: Site, file: string, workloadLayers: readonly string[], hub?: HubEndpoints): Values {
   const m = site.layers.monitoring;
   const prometheusSize = { ...SIZES.prometheusCpu, memoryMiB: m.prometheusMemoryMiB };
-  const secrets = alertmanagerSecrets(m);
+  const secrets = receiverSecrets(m.receiver);
   return {
     // Stable object names whatever the Argo CD Application (= Helm release) is called.
     fullnameOverride: RELEASES.kubePrometheusStack,

@@ -3,7 +3,7 @@
  * workloads; critical silences the warning of the same alert), repeat intervals by severity, the receiver
  * chosen in the inventory, and secrets only referenced by file — never inlined.
  */
-import { alertmanagerConfig, alertmanagerSecrets, ALERTMANAGER_SECRETS_DIR, NULL_RECEIVER, REPEAT_INTERVALS, SITE_RECEIVER } from '../../charts/monitoring/alertmanager';
+import { alertmanagerConfig, ALERTMANAGER_SECRETS_DIR, receiverSecrets, NULL_RECEIVER, REPEAT_INTERVALS, SITE_RECEIVER } from '../../charts/monitoring/alertmanager';
 import { InputError } from '../../lib/model/errors';
 import { siteFromYaml } from '../helpers';
 import { kpsValues, SAMPLE_SITES, sampleSite } from './support';
@@ -56,7 +56,7 @@ describe('Alertmanager configuration', () => {
   it('pagerduty reads its routing key from the mounted Secret, under the configured key', () => {
     const m = site('{ type: pagerduty, secretName: pd-routing, secretKey: routing-key }').layers.monitoring;
     expect(alertmanagerConfig(m, 'x', []).receivers[1]).toEqual({ name: SITE_RECEIVER, pagerduty_configs: [{ routing_key_file: `${ALERTMANAGER_SECRETS_DIR}/pd-routing/routing-key`, send_resolved: true }] });
-    expect(alertmanagerSecrets(m)).toEqual(['pd-routing']);
+    expect(receiverSecrets(m.receiver)).toEqual(['pd-routing']);
   });
 
   it.each(SAMPLE_SITES)('%s: mounts exactly the receiver Secret and inlines no secret (no URL, no key in the config)', (name) => {
